@@ -1,0 +1,55 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import { errorBody } from './common/error-envelope.js';
+import { validateEnvironment } from './config/environment.js';
+
+/** Largest accepted request body (batch look-ups); larger ones get 413. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+/** Above the idle timeouts of common load balancers (AWS ALB 60 s), so they close first. */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** Room for a request line carrying a percent-encoded key of several KiB. */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * Builds the application without listening, for `main.ts` and for the tests
+ * (which call `app.init()` and `inject`). Errors (a bad environment, an unloadable
+ * dataset) are thrown to the caller instead of Nest exiting the process.
+ */
+export async function createApp(environment: NodeJS.ProcessEnv = process.env): Promise<NestFastifyApplication> {
+  // Validated here first, too, so that a bad variable surfaces as our own one-paragraph
+  // error rather than through Nest's bootstrap logger, stack trace and all.
+  validateEnvironment(environment);
+  const adapter = new FastifyAdapter({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // Bounded request and header times: a slow or stuck client cannot hold a socket forever.
+    requestTimeout: 30_000,
+    http: { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 20_000 },
+    routerOptions: { maxParamLength: MAX_HEADER_BYTES },
+    return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(environment), adapter, {
+    abortOnError: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  return app;
+}
+
+/** Errors Fastify raises before routing, such as a URL that is not valid percent-encoding. */
+function answerFrameworkError(error: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply) {
+  const status =
+    error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  const message =
+    (error as { code?: string }).code === 'FST_ERR_BAD_URL' ? 'Malformed URL: invalid percent-encoding' : 'Bad request';
+  const body = errorBody(status, message);
+  void reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8');
+  // No route has run, so Fastify's automatic HEAD handling does not strip the body here.
+  if (request.method === 'HEAD') void reply.header('content-length', Buffer.byteLength(body)).send();
+  else void reply.send(body);
+}

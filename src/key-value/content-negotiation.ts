@@ -1,0 +1,70 @@
+/**
+ * Chooses between the JSON and the raw (text/plain) representation of a look-up.
+ *
+ * The usual rules of RFC 9110 section 12.5.1: each type gets the q-value of the most
+ * specific media range that matches it. Raw wins only when text/plain is strictly
+ * preferred; a tie, or neither being acceptable, gives JSON (never 406).
+ */
+export type Representation = 'json' | 'raw';
+
+const CACHE_LIMIT = 256;
+const cache = new Map<string, Representation>();
+
+export function chooseRepresentation(accept: string | undefined): Representation {
+  // The common cases cost one comparison: no header, a wildcard, or JSON.
+  if (accept === undefined || accept === '*/*' || accept === 'application/json') return 'json';
+  if (accept === 'text/plain') return 'raw';
+  // Clients send the same few headers again and again: remember the answers.
+  let choice = cache.get(accept);
+  if (choice === undefined) {
+    choice = negotiate(accept);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(accept, choice);
+  }
+  return choice;
+}
+
+interface Match {
+  q: number;
+  specificity: number;
+}
+
+export function negotiate(accept: string): Representation {
+  const json = { q: 0, specificity: -1 };
+  const text = { q: 0, specificity: -1 };
+  for (const range of accept.split(',')) {
+    const [mediaRange = '', ...params] = range.split(';');
+    const [type = '', subtype = ''] = mediaRange.trim().toLowerCase().split('/');
+    if (type === '' || subtype === '') continue;
+    const q = parseQuality(params);
+    if (q === undefined) continue;
+    consider(json, q, type, subtype, 'application', 'json');
+    consider(text, q, type, subtype, 'text', 'plain');
+  }
+  return text.q > json.q ? 'raw' : 'json';
+}
+
+function consider(best: Match, q: number, type: string, subtype: string, wantType: string, wantSubtype: string): void {
+  let specificity: number;
+  if (type === wantType && subtype === wantSubtype) specificity = 2;
+  else if (type === wantType && subtype === '*') specificity = 1;
+  else if (type === '*' && subtype === '*') specificity = 0;
+  else return;
+  // The most specific matching range decides, even when its q is lower.
+  if (specificity > best.specificity || (specificity === best.specificity && q > best.q)) {
+    best.specificity = specificity;
+    best.q = q;
+  }
+}
+
+/** The `q` parameter, 1 when absent; undefined when malformed (the range is then ignored). */
+function parseQuality(params: string[]): number | undefined {
+  for (const param of params) {
+    const [name = '', value = ''] = param.split('=');
+    if (name.trim().toLowerCase() !== 'q') continue;
+    const text = value.trim();
+    if (!/^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(text)) return undefined;
+    return Number(text);
+  }
+  return 1;
+}
