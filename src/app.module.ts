@@ -6,6 +6,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { validateEnvironment, type AppConfig } from './config/environment.js';
 import { HealthModule } from './health/health.module.js';
 import { KeyValueModule } from './key-value/key-value.module.js';
+import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 
 @Module({})
 export class AppModule {
@@ -33,6 +34,7 @@ export class AppModule {
             },
           }),
         }),
+        LifecycleModule,
         KeyValueModule,
         HealthModule,
       ],

@@ -1,10 +1,10 @@
 import { ConfigService } from '@nestjs/config';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { performance } from 'node:perf_hooks';
 import type { AppConfig } from './config/environment.js';
 import { ConfigurationError } from './config/environment.js';
 import { createApp } from './create-app.js';
+import { handleShutdownSignals } from './lifecycle/graceful-shutdown.js';
 import { DatasetLoadError } from './store/load-dataset.js';
 
 async function main(): Promise<void> {
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
   const port = config.get('port', { infer: true });
   const host = config.get('host', { infer: true });
-  stopOnSignals(app, logger);
+  handleShutdownSignals(app, config.get('shutdownDelayMs', { infer: true }), logger);
   try {
     await app.listen({ port, host });
   } catch (error) {
@@ -29,21 +29,6 @@ async function main(): Promise<void> {
     host,
     startupMs: Math.round(performance.now() - startedAt),
   });
-}
-
-function stopOnSignals(app: NestFastifyApplication, logger: Logger): void {
-  const stop = (signal: NodeJS.Signals) => {
-    logger.log({ msg: 'Shutting down', signal });
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ msg: 'Error while shutting down', err: error });
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
 }
 
 function describeListenError(error: unknown, host: string, port: number): Error {

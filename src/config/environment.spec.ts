@@ -8,6 +8,7 @@ describe('validateEnvironment', () => {
       dataFilePath: 'data/example.data',
       onMalformed: 'fail',
       logLevel: 'info',
+      shutdownDelayMs: 0,
     });
   });
 

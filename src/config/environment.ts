@@ -31,6 +31,10 @@ class EnvironmentVariables {
   @IsOptional()
   @IsIn(LOG_LEVELS, { message: `one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: string;
+
+  @IsOptional()
+  @Matches(/^(0|[1-9]\d{0,5})$/, { message: 'a whole number of milliseconds from 0 to 999999' })
+  KV_SHUTDOWN_DELAY_MS?: string;
 }
 
 /** The validated, typed configuration the application reads through `ConfigService<AppConfig, true>`. */
@@ -40,6 +44,8 @@ export interface AppConfig {
   dataFilePath: string;
   onMalformed: MalformedPolicy;
   logLevel: LogLevel;
+  /** On SIGTERM: how long to keep serving while reporting not-ready, before draining. */
+  shutdownDelayMs: number;
 }
 
 /** Raised for an invalid environment; its message is one paragraph meant for the operator. */
@@ -61,6 +67,7 @@ export function validateEnvironment(raw: Record<string, unknown>): AppConfig {
     dataFilePath: env.KV_DATA_FILE_PATH ?? 'data/example.data',
     onMalformed: (env.KV_ON_MALFORMED ?? 'fail') as MalformedPolicy,
     logLevel: (env.LOG_LEVEL ?? 'info') as LogLevel,
+    shutdownDelayMs: Number(env.KV_SHUTDOWN_DELAY_MS ?? 0),
   };
 }
 

@@ -1,12 +1,14 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { DatasetHealthIndicator } from '../key-value/dataset.health.js';
+import { ShutdownService } from '../lifecycle/shutdown.service.js';
 
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly dataset: DatasetHealthIndicator,
+    private readonly shutdown: ShutdownService,
   ) {}
 
   /** Liveness: answers while the event loop does; deliberately no I/O and no dependencies. */
@@ -16,10 +18,13 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** Readiness: a dataset is loaded (503 otherwise, which takes the replica out of the Service). */
+  /**
+   * Readiness: a dataset is loaded and the process is not shutting down. A 503 takes
+   * the replica out of the Service's endpoints.
+   */
   @Get('ready')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.dataset.isLoaded()]);
+    return this.health.check([() => this.dataset.isLoaded(), () => this.shutdown.isAcceptingTraffic()]);
   }
 }

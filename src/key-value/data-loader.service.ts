@@ -2,7 +2,16 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/environment.js';
 import { MALFORMED_REASON_TEXT } from '../store/line-parser.js';
-import { loadDataset, type Dataset } from '../store/load-dataset.js';
+import { loadDataset, type Dataset, type DatasetSummary } from '../store/load-dataset.js';
+
+export interface ReloadOutcome {
+  at: string;
+  trigger: string;
+  outcome: 'success' | 'failure';
+  error: string | null;
+}
+
+export type DatasetReport = DatasetSummary & { lastReload: ReloadOutcome | null };
 
 /**
  * Owns the dataset being served. It is loaded before the application starts
@@ -13,6 +22,7 @@ import { loadDataset, type Dataset } from '../store/load-dataset.js';
 export class DataLoaderService implements OnModuleInit {
   private readonly logger = new Logger(DataLoaderService.name);
   private current: Dataset | undefined;
+  private lastReload: ReloadOutcome | null = null;
 
   constructor(private readonly config: ConfigService<AppConfig, true>) {}
 
@@ -24,6 +34,11 @@ export class DataLoaderService implements OnModuleInit {
   get dataset(): Dataset {
     if (this.current === undefined) throw new Error('The dataset is not loaded yet');
     return this.current;
+  }
+
+  /** What `GET /dataset` answers. */
+  report(): DatasetReport {
+    return { ...this.dataset.summary, lastReload: this.lastReload };
   }
 
   get isLoaded(): boolean {

@@ -1,0 +1,47 @@
+import type { LoggerService } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ShutdownService } from './shutdown.service.js';
+
+/**
+ * SIGTERM, as Kubernetes sends it: readiness turns 503 at once, requests keep being
+ * served for `delayMs` (while endpoints controllers and load balancers stop routing
+ * here), then the server stops accepting, lets in-flight requests finish, closes idle
+ * keep-alive connections and the process exits 0.
+ *
+ * SIGINT (Ctrl-C) skips the delay; a second signal during the delay also cuts it short.
+ */
+export function handleShutdownSignals(app: NestFastifyApplication, delayMs: number, logger: LoggerService): void {
+  const shutdown = app.get(ShutdownService);
+  let cutShort: (() => void) | undefined;
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (shutdown.isShuttingDown) {
+      cutShort?.();
+      return;
+    }
+    shutdown.begin();
+    const wait = signal === 'SIGTERM' ? delayMs : 0;
+    logger.log({ msg: 'Shutdown started: readiness now reports 503', signal, servingForMs: wait });
+    const abort = new AbortController();
+    cutShort = () => abort.abort();
+    delay(wait, undefined, { signal: abort.signal })
+      .catch(() => undefined)
+      .then(() => {
+        logger.log({ msg: 'Draining: no new connections; waiting for in-flight requests' });
+        return app.close();
+      })
+      .then(
+        () => {
+          logger.log({ msg: 'Stopped' });
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ msg: 'Error while shutting down', err: error });
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
