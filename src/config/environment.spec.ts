@@ -28,6 +28,7 @@ describe('validateEnvironment', () => {
         KV_DATA_FILE_PATH: '/data/kv.data',
         KV_ON_MALFORMED: 'SKIP',
         LOG_LEVEL: 'Debug',
+        KV_SHUTDOWN_DELAY_MS: '5000',
       }),
     ).toEqual({
       port: 65535,
@@ -35,7 +36,12 @@ describe('validateEnvironment', () => {
       dataFilePath: '/data/kv.data',
       onMalformed: 'skip',
       logLevel: 'debug',
+      shutdownDelayMs: 5000,
     });
+  });
+
+  it.each(['-1', '1.5', 'soon', '1000000'])('refuses KV_SHUTDOWN_DELAY_MS=%p', (delay) => {
+    expect(() => validateEnvironment({ KV_SHUTDOWN_DELAY_MS: delay })).toThrow(/KV_SHUTDOWN_DELAY_MS=.* milliseconds/);
   });
 
   it.each(['0', '1', '80', '8080', '9999', '10000', '59999', '65535'])('accepts PORT=%s', (port) => {

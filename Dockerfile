@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1
+# kv-server image: Node 24 LTS, production dependencies only, non-root, tini as PID 1.
+#
+#   docker build -t kv-server .
+#   docker build -t kv-server --build-arg BUNDLE_EXAMPLE_DATA=true .   # with data/example.data
+#   docker run -p 8080:8080 -v "$PWD/data:/data:ro" -e KV_DATA_FILE_PATH=/data/example.data kv-server
+#
+# NODE_IMAGE lets a build use a mirrored or locally made base (scripts/container/).
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY nest-cli.json tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# No data in the image unless asked for: data normally comes from a volume.
+ARG BUNDLE_EXAMPLE_DATA=false
+COPY data/example.data /tmp/example.data
+RUN mkdir -p /out/data && if [ "$BUNDLE_EXAMPLE_DATA" = "true" ]; then cp /tmp/example.data /out/data/; fi
+
+FROM ${NODE_IMAGE} AS runtime
+# tini reaps zombies and forwards signals, so SIGTERM reaches node and the graceful
+# shutdown runs (node as PID 1 would not get default signal handling).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production \
+    PORT=8080 \
+    HOST=0.0.0.0
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /out/data ./data
+USER node
+EXPOSE 8080
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "dist/main.js"]

@@ -1,0 +1,566 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, posix } from 'node:path';
+import { promisify } from 'node:util';
+import { assertKubectl, kustomizations, render, ROOT, validateSchemas, type K8sObject } from './support/k8s.js';
+import { startTestApp } from './support/test-app.js';
+
+/**
+ * The Kubernetes manifests under k8s/: every kustomization renders, every object is
+ * valid against the Kubernetes API schemas, the Deployment keeps its hardening and
+ * shutdown timing, and what it points at (probe paths, port, env, ConfigMaps, the
+ * production dataset download) really works with this application.
+ */
+
+const EXPECTED_KINDS = new Set([
+  'apps/v1/Deployment',
+  'v1/Service',
+  'v1/ConfigMap',
+  'v1/ServiceAccount',
+  'policy/v1/PodDisruptionBudget',
+  'autoscaling/v2/HorizontalPodAutoscaler',
+  'networking.k8s.io/v1/NetworkPolicy',
+]);
+const NAME_LABEL = 'app.kubernetes.io/name';
+/** Time a drain needs after KV_SHUTDOWN_DELAY_MS before the kubelet's SIGKILL. */
+const DRAIN_MARGIN_MS = 10_000;
+const CONFIGMAP_LIMIT_BYTES = 1024 * 1024;
+
+interface Probe {
+  httpGet?: { path?: string; port?: number | string; scheme?: string };
+  periodSeconds?: number;
+  failureThreshold?: number;
+  timeoutSeconds?: number;
+}
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { configMapKeyRef?: { name: string; key: string; optional?: boolean } };
+}
+interface SecurityContext {
+  runAsNonRoot?: boolean;
+  runAsUser?: number;
+  runAsGroup?: number;
+  fsGroup?: number;
+  allowPrivilegeEscalation?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  privileged?: boolean;
+  capabilities?: { drop?: string[]; add?: string[] };
+  seccompProfile?: { type?: string };
+}
+interface Container {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  ports?: { name?: string; containerPort: number; protocol?: string }[];
+  env?: EnvVar[];
+  startupProbe?: Probe;
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  securityContext?: SecurityContext;
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[];
+}
+interface PodSpec {
+  containers: Container[];
+  initContainers?: Container[];
+  securityContext?: SecurityContext;
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
+  enableServiceLinks?: boolean;
+  terminationGracePeriodSeconds?: number;
+  topologySpreadConstraints?: {
+    topologyKey: string;
+    whenUnsatisfiable: string;
+    labelSelector?: LabelSelector;
+  }[];
+  volumes?: {
+    name: string;
+    configMap?: { name: string };
+    emptyDir?: Record<string, unknown>;
+    [source: string]: unknown;
+  }[];
+}
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: unknown[];
+}
+interface Deployment extends K8sObject {
+  spec: {
+    replicas?: number;
+    selector: LabelSelector;
+    strategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string; maxSurge?: number | string } };
+    template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+  };
+}
+
+function only<T extends K8sObject>(objects: K8sObject[], kind: string): T {
+  const found = objects.filter((object) => object.kind === kind);
+  expect(found.map((object) => `${object.kind}/${object.metadata.name}`)).toHaveLength(1);
+  return found[0] as T;
+}
+const find = (objects: K8sObject[], kind: string) => objects.filter((object) => object.kind === kind);
+const spec = (object: K8sObject) => object.spec as Record<string, unknown>;
+
+/** A selector matches the pods when it is non-empty and all its labels are on them. */
+function expectSelects(selector: LabelSelector | undefined, podLabels: Record<string, string>) {
+  expect(selector?.matchExpressions ?? []).toEqual([]);
+  expect(Object.keys(selector?.matchLabels ?? {}).length).toBeGreaterThan(0);
+  expect(podLabels).toMatchObject(selector?.matchLabels ?? {});
+}
+
+function envOf(container: Container): Map<string, EnvVar> {
+  return new Map((container.env ?? []).map((variable) => [variable.name, variable]));
+}
+
+/** The container's environment as the kubelet would give it, ConfigMap references resolved. */
+function resolveEnv(container: Container, objects: K8sObject[]): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const variable of container.env ?? []) {
+    if (variable.value !== undefined) result[variable.name] = variable.value;
+    const ref = variable.valueFrom?.configMapKeyRef;
+    if (ref === undefined) continue;
+    const configMap = find(objects, 'ConfigMap').find((object) => object.metadata.name === ref.name);
+    const data = configMap?.data as Record<string, string> | undefined;
+    if (data?.[ref.key] !== undefined) result[variable.name] = data[ref.key];
+    else if (ref.optional !== true)
+      throw new Error(`${variable.name}: ConfigMap key ${ref.name}/${ref.key} is missing`);
+  }
+  return result;
+}
+
+/** Kubernetes quantities ("256Mi", "6Gi", "1", "250m") as bytes or cores. */
+function quantity(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(value);
+  if (match === null) throw new Error(`not a quantity: ${value}`);
+  const units: Record<string, number> = {
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+  };
+  return Number(match[1]) * (match[2] === undefined ? 1 : units[match[2]]);
+}
+
+/** The listen port's default, from the configuration table of the README (not from src). */
+async function documentedDefaultPort(): Promise<number> {
+  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  const row = /^\|\s*`PORT`\s*\|\s*`(\d+)`\s*\|/m.exec(readme);
+  if (row === null) throw new Error('README.md has no `PORT` row in its configuration table');
+  return Number(row[1]);
+}
+
+const DIRS = kustomizations();
+
+beforeAll(() => assertKubectl());
+
+it('finds the base and at least the production overlay', () => {
+  expect(DIRS).toEqual(expect.arrayContaining(['k8s/base', 'k8s/overlays/production']));
+});
+
+it('the schema validator rejects what the API server would (so a pass means something)', () => {
+  const bad = [
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' }, spec: { ports: [{ port: 'eighty' }] } },
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { replicas: 3 } },
+    { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'x' } },
+  ];
+  const results = validateSchemas(bad);
+  expect(results).toHaveLength(3);
+  for (const result of results) expect(result.error).toEqual(expect.any(String));
+});
+
+describe.each(DIRS)('%s', (dir) => {
+  const objects = () => render(dir);
+  const deployment = () => only<Deployment>(objects(), 'Deployment');
+  const pod = () => deployment().spec.template.spec;
+  const podLabels = () => deployment().spec.template.metadata.labels;
+  const allContainers = () => [...(pod().initContainers ?? []), ...pod().containers];
+  const server = () => {
+    const container = pod().containers.find((candidate) => candidate.name === 'kv-server');
+    if (container === undefined) throw new Error('no container named kv-server');
+    return container;
+  };
+
+  it('renders with kubectl kustomize, every object named and labelled', () => {
+    expect(objects().length).toBeGreaterThan(0);
+    for (const object of objects()) {
+      expect(object.metadata.name).toEqual(expect.any(String));
+      expect(object.metadata.labels?.[NAME_LABEL]).toBe('kv-server');
+    }
+  });
+
+  it('has only the expected kinds, each valid against the Kubernetes API schemas', () => {
+    for (const object of objects()) expect(EXPECTED_KINDS).toContain(`${object.apiVersion}/${object.kind}`);
+    const failures = validateSchemas(objects()).filter((result) => result.error !== null);
+    expect(failures).toEqual([]);
+  });
+
+  it('rolls out without losing capacity, spread across nodes and zones', () => {
+    const { replicas, strategy, selector } = deployment().spec;
+    if (dir === 'k8s/base') expect(replicas).toBe(3);
+    expect(replicas).toBeGreaterThanOrEqual(1);
+    expect(strategy?.type).toBe('RollingUpdate');
+    expect(strategy?.rollingUpdate?.maxUnavailable).toBe(0);
+    expect(strategy?.rollingUpdate?.maxSurge).toBeTruthy();
+    expectSelects(selector, podLabels());
+    const spread = pod().topologySpreadConstraints ?? [];
+    expect(spread.map((constraint) => constraint.topologyKey).sort()).toEqual([
+      'kubernetes.io/hostname',
+      'topology.kubernetes.io/zone',
+    ]);
+    for (const constraint of spread) {
+      expect(constraint.whenUnsatisfiable).toBe('ScheduleAnyway');
+      expectSelects(constraint.labelSelector, podLabels());
+    }
+  });
+
+  it('names its port and probes it: startup, then readiness and liveness', () => {
+    const container = server();
+    const http = (container.ports ?? []).filter((port) => port.name === 'http');
+    expect(http).toHaveLength(1);
+    expect(http[0].protocol ?? 'TCP').toBe('TCP');
+    const { startupProbe, readinessProbe, livenessProbe } = container;
+    for (const probe of [startupProbe, readinessProbe, livenessProbe]) {
+      expect(probe?.httpGet?.port).toBe('http');
+      expect(probe?.httpGet?.path).toMatch(/^\//);
+    }
+    expect(startupProbe?.httpGet?.path).toBe('/health/ready');
+    expect(readinessProbe?.httpGet?.path).toBe('/health/ready');
+    expect(livenessProbe?.httpGet?.path).toBe('/health/live');
+    const window = (probe?: Probe) => (probe?.periodSeconds ?? 10) * (probe?.failureThreshold ?? 3);
+    // A large dataset gets at least 5 minutes to load before the kubelet restarts the pod.
+    expect(window(startupProbe)).toBeGreaterThanOrEqual(300);
+    // Liveness is not trigger-happy: a GC pause or a busy reload must not kill the pod.
+    expect(window(livenessProbe)).toBeGreaterThanOrEqual(20);
+    expect(livenessProbe?.timeoutSeconds ?? 1).toBeGreaterThanOrEqual(2);
+  });
+
+  it('leaves the endpoints before it stops serving, and exits before SIGKILL', () => {
+    const delay = envOf(server()).get('KV_SHUTDOWN_DELAY_MS')?.value;
+    expect(delay).toMatch(/^[1-9]\d*$/);
+    const delayMs = Number(delay);
+    const readiness = server().readinessProbe;
+    // The kubelet notices the 503 (period x failureThreshold) within the delay.
+    expect((readiness?.periodSeconds ?? 10) * (readiness?.failureThreshold ?? 3) * 1000).toBeLessThanOrEqual(delayMs);
+    expect((pod().terminationGracePeriodSeconds ?? 30) * 1000).toBeGreaterThanOrEqual(delayMs + DRAIN_MARGIN_MS);
+  });
+
+  it('runs every container, init containers included, non-root, read-only and without privileges', () => {
+    const podContext = pod().securityContext ?? {};
+    expect(podContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    for (const container of allContainers()) {
+      const effective = { ...podContext, ...container.securityContext };
+      expect({ container: container.name, ...effective }).toMatchObject({
+        container: container.name,
+        runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(effective.runAsUser).not.toBe(0);
+      expect(effective.privileged ?? false).toBe(false);
+      expect(container.securityContext?.capabilities?.drop).toContain('ALL');
+      expect(container.securityContext?.capabilities?.add ?? []).toEqual([]);
+    }
+  });
+
+  it('sets requests and limits on every container, with a V8 heap that fits the memory limit', () => {
+    for (const container of allContainers()) {
+      const { requests = {}, limits = {} } = container.resources ?? {};
+      for (const resource of ['cpu', 'memory']) {
+        expect({ container: container.name, resource, request: requests[resource] }).toEqual({
+          container: container.name,
+          resource,
+          request: expect.any(String),
+        });
+        expect({ container: container.name, resource, limit: limits[resource] }).toEqual({
+          container: container.name,
+          resource,
+          limit: expect.any(String),
+        });
+        expect(quantity(limits[resource])).toBeGreaterThanOrEqual(quantity(requests[resource]));
+      }
+    }
+    const heap = /--max-old-space-size=(\d+)/.exec(envOf(server()).get('NODE_OPTIONS')?.value ?? '');
+    if (heap !== null) {
+      expect(Number(heap[1]) * 2 ** 20).toBeLessThan(quantity(server().resources?.limits?.memory ?? '0'));
+    }
+  });
+
+  it('uses images an overlay can set, pinned outside the base and dev', () => {
+    for (const container of allContainers()) {
+      expect(container.image).toEqual(expect.any(String));
+      if (dir === 'k8s/overlays/production') {
+        expect(container.image).toMatch(/(:[\w][\w.-]*|@sha256:[0-9a-f]{64})$/);
+        expect(container.image).not.toMatch(/:latest$/);
+        expect(container.image).toBe(server().image);
+      }
+    }
+  });
+
+  it('has no API token and no injected KV_SERVER_* service variables', () => {
+    expect(pod().automountServiceAccountToken).toBe(false);
+    expect(pod().enableServiceLinks).toBe(false);
+    const account = only(objects(), 'ServiceAccount');
+    expect(pod().serviceAccountName).toBe(account.metadata.name);
+    expect(account.automountServiceAccountToken).toBe(false);
+  });
+
+  it('mounts what it references: volumes, ConfigMaps, the data file, a writable /tmp', () => {
+    const volumes = new Map((pod().volumes ?? []).map((volume) => [volume.name, volume]));
+    const configMaps = new Map(find(objects(), 'ConfigMap').map((object) => [object.metadata.name, object]));
+    for (const volume of volumes.values()) {
+      if (volume.configMap !== undefined) expect(configMaps.has(volume.configMap.name)).toBe(true);
+    }
+    for (const container of allContainers()) {
+      for (const mount of container.volumeMounts ?? []) expect(volumes.has(mount.name)).toBe(true);
+      resolveEnv(container, objects()); // throws on a dangling configMapKeyRef
+    }
+    const mounts = server().volumeMounts ?? [];
+    const tmp = mounts.find((mount) => mount.mountPath === '/tmp');
+    expect(tmp && volumes.get(tmp.name)?.emptyDir).toBeDefined();
+    // The data file lies in a read-only, whole-directory mount (subPath never sees updates).
+    const dataFile = envOf(server()).get('KV_DATA_FILE_PATH')?.value ?? '';
+    expect(dataFile).toMatch(/^\//);
+    const dataMount = mounts.find((mount) => mount.mountPath === posix.dirname(dataFile));
+    expect(dataMount).toMatchObject({ readOnly: true });
+    expect(dataMount?.subPath).toBeUndefined();
+    const dataVolume = volumes.get(dataMount?.name ?? '');
+    if (dataVolume?.configMap !== undefined) {
+      const data = configMaps.get(dataVolume.configMap.name)?.data as Record<string, string>;
+      expect(Object.keys(data)).toContain(posix.basename(dataFile));
+    } else {
+      // Not a ConfigMap: an init container must fill it, at the same path.
+      const writer = (pod().initContainers ?? []).find((container) =>
+        (container.volumeMounts ?? []).some((mount) => mount.name === dataMount?.name && mount.readOnly !== true),
+      );
+      expect(writer).toBeDefined();
+      expect(envOf(writer as Container).get('KV_DATA_FILE_PATH')?.value).toBe(dataFile);
+    }
+  });
+
+  it('keeps every ConfigMap under the 1 MiB limit', () => {
+    for (const configMap of find(objects(), 'ConfigMap')) {
+      expect(Buffer.byteLength(JSON.stringify(configMap))).toBeLessThan(CONFIGMAP_LIMIT_BYTES);
+    }
+  });
+
+  it('exposes the named port through a ClusterIP Service that selects the pods', () => {
+    const service = only(objects(), 'Service');
+    const serviceSpec = spec(service) as { type?: string; selector?: Record<string, string>; ports: unknown[] };
+    expect(serviceSpec.type ?? 'ClusterIP').toBe('ClusterIP');
+    expectSelects({ matchLabels: serviceSpec.selector }, podLabels());
+    expect(serviceSpec.ports).toEqual([expect.objectContaining({ name: 'http', port: 80, targetPort: 'http' })]);
+  });
+
+  it('has a PodDisruptionBudget on the pods that still lets a node drain', () => {
+    const budget = spec(only(objects(), 'PodDisruptionBudget')) as {
+      selector: LabelSelector;
+      maxUnavailable?: number;
+      minAvailable?: number;
+    };
+    expectSelects(budget.selector, podLabels());
+    const replicas = deployment().spec.replicas ?? 1;
+    if (budget.minAvailable !== undefined) expect(budget.minAvailable).toBeLessThan(replicas);
+    else expect(budget.maxUnavailable).toBeGreaterThanOrEqual(1);
+  });
+
+  it('autoscales the Deployment by name on CPU, from no fewer than its replicas (when it has an HPA)', () => {
+    const hpas = find(objects(), 'HorizontalPodAutoscaler');
+    if (dir !== 'k8s/overlays/dev') expect(hpas).toHaveLength(1);
+    for (const hpa of hpas) {
+      const hpaSpec = spec(hpa) as {
+        scaleTargetRef: unknown;
+        minReplicas: number;
+        maxReplicas: number;
+        metrics: unknown[];
+        behavior?: { scaleDown?: { stabilizationWindowSeconds?: number } };
+      };
+      expect(hpaSpec.scaleTargetRef).toEqual({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: deployment().metadata.name,
+      });
+      expect(hpaSpec.minReplicas).toBe(deployment().spec.replicas);
+      expect(hpaSpec.maxReplicas).toBeGreaterThan(hpaSpec.minReplicas);
+      expect(hpaSpec.metrics).toContainEqual({
+        type: 'Resource',
+        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+      });
+      expect(hpaSpec.behavior?.scaleDown?.stabilizationWindowSeconds).toBeGreaterThan(0);
+    }
+  });
+
+  it('admits traffic to the named port only, from the namespace and labelled clients', () => {
+    const policy = spec(only(objects(), 'NetworkPolicy')) as {
+      podSelector: LabelSelector;
+      policyTypes: string[];
+      ingress: { from?: { podSelector?: LabelSelector; namespaceSelector?: LabelSelector }[]; ports?: unknown[] }[];
+    };
+    expectSelects(policy.podSelector, podLabels());
+    expect(policy.policyTypes).toContain('Ingress');
+    expect(policy.ingress.length).toBeGreaterThan(0);
+    for (const rule of policy.ingress) {
+      expect(rule.ports).toEqual([{ port: 'http', protocol: 'TCP' }]);
+      // kustomize's includeSelectors would add the app label here and admit only kv-server itself.
+      for (const peer of rule.from ?? []) expect(peer.podSelector?.matchLabels?.[NAME_LABEL]).toBeUndefined();
+    }
+    expect(policy.ingress.flatMap((rule) => rule.from ?? [])).toContainEqual({ podSelector: {} });
+  });
+
+  it('probes paths that answer 200 on the app, on the port the app listens on', async () => {
+    const container = server();
+    const http = (container.ports ?? []).find((port) => port.name === 'http');
+    const environment = resolveEnv(container, objects());
+    expect(http?.containerPort).toBe(
+      environment.PORT === undefined ? await documentedDefaultPort() : Number(environment.PORT),
+    );
+    expect(environment.HOST ?? '0.0.0.0').toBe('0.0.0.0');
+    // The app's own configuration validation sees the manifest's environment (its data
+    // file and Node's options aside), so a value the app would reject fails here.
+    delete environment.KV_DATA_FILE_PATH;
+    delete environment.NODE_OPTIONS;
+    const testApp = await startTestApp(await readFile(join(ROOT, 'data', 'example.data')), {
+      ...environment,
+      LOG_LEVEL: 'silent',
+    });
+    try {
+      for (const probe of [container.startupProbe, container.readinessProbe, container.livenessProbe]) {
+        const response = await testApp.app.inject({ method: 'GET', url: probe?.httpGet?.path ?? '(none)' });
+        expect({ path: probe?.httpGet?.path, status: response.statusCode }).toEqual({
+          path: probe?.httpGet?.path,
+          status: 200,
+        });
+      }
+    } finally {
+      await testApp.close();
+    }
+  });
+});
+
+describe('k8s/base', () => {
+  it('ships the repository example data unchanged in its ConfigMap', async () => {
+    const configMaps = find(render('k8s/base'), 'ConfigMap');
+    const data = configMaps.map((object) => (object.data as Record<string, string> | undefined)?.['example.data']);
+    expect(data.filter((content) => content !== undefined)).toEqual([
+      await readFile(join(ROOT, 'data', 'example.data'), 'utf8'),
+    ]);
+  });
+});
+
+describe('k8s/overlays/production init container', () => {
+  const run = promisify(execFile);
+  let server: Server;
+  let baseUrl: string;
+  let dir: string;
+  let dataset: Buffer;
+
+  beforeAll(async () => {
+    // More than a ConfigMap can hold, with values that need exact bytes (spaces, UTF-8).
+    const lines: string[] = [];
+    for (let i = 0; lines.length < 40_000; i++) lines.push(`key-${i} value ${i} café  trailing `);
+    dataset = Buffer.from(lines.join('\n') + '\n');
+    expect(dataset.length).toBeGreaterThan(CONFIGMAP_LIMIT_BYTES);
+    server = createServer((request, response) => {
+      if (request.url?.startsWith('/dataset.data')) response.end(dataset);
+      else response.writeHead(404).end('not found');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    dir = await mkdtemp(join(tmpdir(), 'kv-k8s-'));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function initContainer(): { container: Container; environment: Record<string, string> } {
+    const objects = render('k8s/overlays/production');
+    const deployment = only<Deployment>(objects, 'Deployment');
+    const containers = deployment.spec.template.spec.initContainers ?? [];
+    expect(containers).toHaveLength(1);
+    return { container: containers[0], environment: resolveEnv(containers[0], objects) };
+  }
+
+  /** Runs the init container's command with its environment, on this machine's node. */
+  async function runInit(overrides: Record<string, string>) {
+    const { container, environment } = initContainer();
+    const [program, ...rest] = [...(container.command ?? []), ...(container.args ?? [])];
+    expect(program).toBe('node');
+    try {
+      const { stdout, stderr } = await run(process.execPath, rest, { env: { ...environment, ...overrides } });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code?: number; stdout?: string; stderr?: string };
+      return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+    }
+  }
+
+  it('takes its dataset URL from a ConfigMap and writes where the server reads', () => {
+    const { container, environment } = initContainer();
+    expect(
+      container.env?.find((variable) => variable.name === 'DATASET_URL')?.valueFrom?.configMapKeyRef,
+    ).toBeDefined();
+    expect(environment.DATASET_URL).toMatch(/^https:\/\//);
+    expect(environment.KV_DATA_FILE_PATH).toMatch(/^\/data\//);
+  });
+
+  it('downloads a dataset larger than a ConfigMap, checking its SHA-256, and the app loads it', async () => {
+    const target = join(dir, 'ok', 'dataset.data');
+    await rm(dirname(target), { recursive: true, force: true });
+    await mkdir(dirname(target));
+    const sha256 = createHash('sha256').update(dataset).digest('hex');
+    const result = await runInit({
+      DATASET_URL: `${baseUrl}/dataset.data?signature=secret`,
+      DATASET_SHA256: sha256,
+      KV_DATA_FILE_PATH: target,
+    });
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout + result.stderr).not.toContain('secret');
+    expect((await readFile(target)).equals(dataset)).toBe(true);
+    expect(existsSync(`${target}.partial`)).toBe(false);
+
+    const testApp = await startTestApp(await readFile(target));
+    try {
+      const response = await testApp.app.inject({ method: 'GET', url: '/keys/key-7' });
+      expect(response.json()).toEqual({ 'key-7': 'value 7 café  trailing ' });
+    } finally {
+      await testApp.close();
+    }
+  });
+
+  it.each([
+    ['a checksum mismatch', '/dataset.data', '0'.repeat(64)],
+    ['an HTTP error', '/missing.data', ''],
+  ])('exits non-zero and leaves no file on %s', async (_case, path, sha256) => {
+    const target = join(dir, 'bad', 'dataset.data');
+    await rm(dirname(target), { recursive: true, force: true });
+    await mkdir(dirname(target));
+    const result = await runInit({
+      DATASET_URL: `${baseUrl}${path}`,
+      DATASET_SHA256: sha256,
+      KV_DATA_FILE_PATH: target,
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('fetch-dataset: cannot download');
+    expect(existsSync(target)).toBe(false);
+    expect(existsSync(`${target}.partial`)).toBe(false);
+  });
+});

@@ -1,0 +1,112 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+
+export const ROOT = join(__dirname, '..', '..');
+export const K8S_DIR = join(ROOT, 'k8s');
+
+/** A rendered Kubernetes object, as far as these tests read it. */
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; [field: string]: unknown };
+  [field: string]: unknown;
+}
+
+/** `k8s/base` and every directory under `k8s/overlays`, relative to the repository root. */
+export function kustomizations(): string[] {
+  const overlays = join(K8S_DIR, 'overlays');
+  const names = readdirSync(overlays)
+    .filter((name) => statSync(join(overlays, name)).isDirectory())
+    .sort();
+  return ['k8s/base', ...names.map((name) => `k8s/overlays/${name}`)];
+}
+
+/** Fails with a clear message when kubectl is missing (CI installs it). */
+export function assertKubectl(): void {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'pipe' });
+  } catch (error) {
+    throw new Error(
+      `kubectl is needed to render the manifests (\`kubectl kustomize\`, no cluster required) but could not be run: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+const rendered = new Map<string, K8sObject[]>();
+
+/** `kubectl kustomize <dir>`, parsed; throws kubectl's stderr when it fails. Cached per directory. */
+export function render(dir: string): K8sObject[] {
+  const cached = rendered.get(dir);
+  if (cached !== undefined) return cached;
+  let output: string;
+  try {
+    output = execFileSync('kubectl', ['kustomize', join(ROOT, dir)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '');
+    throw new Error(`kubectl kustomize ${dir} failed: ${stderr.trim() || (error as Error).message}`, { cause: error });
+  }
+  const objects: K8sObject[] = [];
+  for (const document of parseAllDocuments(output)) {
+    if (document.errors.length > 0) throw new Error(`${dir}: invalid YAML: ${document.errors[0].message}`);
+    const value: unknown = document.toJS();
+    if (value !== null && value !== undefined) objects.push(value as K8sObject);
+  }
+  rendered.set(dir, objects);
+  return objects;
+}
+
+/**
+ * The schema validation of the npm package kubernetes-models (Kubernetes' OpenAPI
+ * schemas compiled with ajv). It ships as ES modules only, which Jest's CommonJS
+ * transform cannot load, so it runs in a child Node process. Types, formats, enums
+ * and required fields are checked; fields the schema does not know are not.
+ */
+const VALIDATOR = `
+let input = '';
+for await (const chunk of process.stdin) input += chunk;
+const results = [];
+for (const object of JSON.parse(input)) {
+  const where = \`\${object.apiVersion}/\${object.kind} \${object.metadata?.name}\`;
+  if (!/^([a-z0-9.-]+\\/)?v[0-9a-z]+$/.test(object.apiVersion ?? '') || !/^[A-Za-z]+$/.test(object.kind ?? '')) {
+    results.push({ where, error: 'missing or malformed apiVersion/kind' });
+    continue;
+  }
+  let Model;
+  try {
+    Model = (await import(\`kubernetes-models/\${object.apiVersion}/\${object.kind}\`))[object.kind];
+  } catch {}
+  if (typeof Model !== 'function') {
+    results.push({ where, error: 'no Kubernetes schema for this apiVersion and kind' });
+    continue;
+  }
+  try {
+    new Model(object).validate();
+    results.push({ where, error: null });
+  } catch (error) {
+    results.push({ where, error: error.message });
+  }
+}
+process.stdout.write(JSON.stringify(results));
+`;
+
+export interface ValidationResult {
+  where: string;
+  error: string | null;
+}
+
+export function validateSchemas(objects: unknown[]): ValidationResult[] {
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', VALIDATOR], {
+    cwd: ROOT,
+    input: JSON.stringify(objects),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(output) as ValidationResult[];
+}
