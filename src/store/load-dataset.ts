@@ -53,6 +53,9 @@ export class DatasetLoadError extends Error {
 
 export async function loadDataset(path: string, options: LoadOptions): Promise<Dataset> {
   const startedAt = performance.now();
+  const readSize = options.readSize ?? DEFAULT_READ_SIZE;
+  // A zero-length read would look like the end of the file.
+  if (!Number.isSafeInteger(readSize) || readSize < 1) throw new RangeError('readSize must be a positive integer');
   await assertRegularFile(path);
 
   const builder = (options.createBuilder ?? (() => new MapStoreBuilder()))();
@@ -70,7 +73,7 @@ export async function loadDataset(path: string, options: LoadOptions): Promise<D
   let bytes = 0;
   const file = await openForReading(path);
   try {
-    const buffer = Buffer.allocUnsafe(options.readSize ?? DEFAULT_READ_SIZE);
+    const buffer = Buffer.allocUnsafe(readSize);
     for (;;) {
       const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
