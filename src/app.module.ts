@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { AdminModule } from './admin/admin.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { validateEnvironment, type AppConfig } from './config/environment.js';
 import { HealthModule } from './health/health.module.js';
@@ -27,7 +28,7 @@ export class AppModule {
           inject: [ConfigService],
           useFactory: (config: ConfigService<AppConfig, true>) => ({
             pinoHttp: {
-              level: config.get('logLevel', { infer: true }),
+              level: config.get('logging', { infer: true }).level,
               autoLogging: false,
               // Pretty, human-oriented output only when asked for (npm run start:dev).
               transport: process.env.KV_LOG_PRETTY === 'true' ? { target: 'pino-pretty' } : undefined,
@@ -37,6 +38,7 @@ export class AppModule {
         LifecycleModule,
         KeyValueModule,
         HealthModule,
+        AdminModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { errorBody } from './common/error-envelope.js';
 import { validateEnvironment } from './config/environment.js';
+import { setUpOpenApi } from './openapi.js';
 
 /** Largest accepted request body (batch look-ups); larger ones get 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -33,11 +34,19 @@ export async function createApp(environment: NodeJS.ProcessEnv = process.env): P
     return503OnClosing: true,
     frameworkErrors: answerFrameworkError,
   });
+  // Structured-syntax JSON types (application/vnd.example+json) are JSON too.
+  const fastify = adapter.getInstance();
+  fastify.addContentTypeParser(
+    /^application\/[\w.-]+\+json(\s*;.*)?$/i,
+    { parseAs: 'string' },
+    fastify.getDefaultJsonParser('error', 'error'),
+  );
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(environment), adapter, {
     abortOnError: false,
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
+  setUpOpenApi(app);
   return app;
 }
 

@@ -12,9 +12,8 @@ async function main(): Promise<void> {
   const app = await createApp(process.env);
   const logger = app.get(Logger);
   const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
-  const port = config.get('port', { infer: true });
-  const host = config.get('host', { infer: true });
-  handleShutdownSignals(app, config.get('shutdownDelayMs', { infer: true }), logger);
+  const { port, host, shutdownDelayMs } = config.get('http', { infer: true });
+  handleShutdownSignals(app, shutdownDelayMs, logger);
   try {
     await app.listen({ port, host });
   } catch (error) {

@@ -1,72 +1,128 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigurationError, validateEnvironment } from './environment.js';
+
+const messageOf = (env: Record<string, string>): string => {
+  try {
+    validateEnvironment(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigurationError');
+};
 
 describe('validateEnvironment', () => {
   it('applies the documented defaults to an empty environment', () => {
     expect(validateEnvironment({})).toEqual({
-      port: 8080,
-      host: '0.0.0.0',
-      dataFilePath: 'data/example.data',
-      onMalformed: 'fail',
-      logLevel: 'info',
-      shutdownDelayMs: 0,
+      http: { port: 8080, host: '0.0.0.0', cacheMaxAgeSeconds: 0, shutdownDelayMs: 0 },
+      dataset: { filePath: 'data/example.data', onMalformed: 'fail', watch: false },
+      logging: { level: 'info', accessLog: false },
+      access: { apiKeys: undefined, apiKeysFile: undefined, adminToken: undefined },
     });
   });
 
   it('treats an empty variable as unset', () => {
-    expect(validateEnvironment({ PORT: '', KV_ON_MALFORMED: '', LOG_LEVEL: '' })).toMatchObject({
-      port: 8080,
-      onMalformed: 'fail',
-      logLevel: 'info',
-    });
+    const config = validateEnvironment({ PORT: '', KV_ON_MALFORMED: '', LOG_LEVEL: '', KV_API_KEYS: '', KV_WATCH: '' });
+    expect(config.http.port).toBe(8080);
+    expect(config.dataset).toMatchObject({ onMalformed: 'fail', watch: false });
+    expect(config.access.apiKeys).toBeUndefined();
   });
 
-  it('reads every variable', () => {
+  it('reads every variable, choices in any case', () => {
     expect(
       validateEnvironment({
         PORT: '65535',
         HOST: '127.0.0.1',
         KV_DATA_FILE_PATH: '/data/kv.data',
         KV_ON_MALFORMED: 'SKIP',
-        LOG_LEVEL: 'Debug',
+        KV_WATCH: 'True',
+        KV_CACHE_MAX_AGE: '60',
         KV_SHUTDOWN_DELAY_MS: '5000',
+        LOG_LEVEL: 'Debug',
+        KV_ACCESS_LOG: 'TRUE',
+        KV_API_KEYS: ' k1 ,k2,, ',
+        KV_ADMIN_TOKEN: ' admin-secret ',
       }),
     ).toEqual({
-      port: 65535,
-      host: '127.0.0.1',
-      dataFilePath: '/data/kv.data',
-      onMalformed: 'skip',
-      logLevel: 'debug',
-      shutdownDelayMs: 5000,
+      http: { port: 65535, host: '127.0.0.1', cacheMaxAgeSeconds: 60, shutdownDelayMs: 5000 },
+      dataset: { filePath: '/data/kv.data', onMalformed: 'skip', watch: true },
+      logging: { level: 'debug', accessLog: true },
+      access: { apiKeys: ['k1', 'k2'], apiKeysFile: undefined, adminToken: 'admin-secret' },
     });
   });
 
-  it.each(['-1', '1.5', 'soon', '1000000'])('refuses KV_SHUTDOWN_DELAY_MS=%p', (delay) => {
-    expect(() => validateEnvironment({ KV_SHUTDOWN_DELAY_MS: delay })).toThrow(/KV_SHUTDOWN_DELAY_MS=.* milliseconds/);
-  });
-
   it.each(['0', '1', '80', '8080', '9999', '10000', '59999', '65535'])('accepts PORT=%s', (port) => {
-    expect(validateEnvironment({ PORT: port }).port).toBe(Number(port));
+    expect(validateEnvironment({ PORT: port }).http.port).toBe(Number(port));
   });
 
   it.each(['65536', '70000', '99999', '-1', '08080', '80.5', '0x50', ' 80', 'eighty'])('refuses PORT=%p', (port) => {
-    expect(() => validateEnvironment({ PORT: port })).toThrow(ConfigurationError);
-    expect(() => validateEnvironment({ PORT: port })).toThrow(
-      /PORT=.* is not valid: expected an integer from 0 to 65535/,
-    );
+    expect(messageOf({ PORT: port })).toMatch(/PORT=.* is not valid: expected an integer from 0 to 65535/);
+  });
+
+  it.each([
+    ['KV_SHUTDOWN_DELAY_MS', '-1', /milliseconds/],
+    ['KV_SHUTDOWN_DELAY_MS', '1000000', /milliseconds/],
+    ['KV_CACHE_MAX_AGE', '1.5', /whole number of seconds/],
+    ['KV_CACHE_MAX_AGE', '-5', /whole number of seconds/],
+    ['KV_WATCH', 'yes', /"true" or "false"/],
+    ['KV_ACCESS_LOG', '1', /"true" or "false"/],
+    ['KV_ON_MALFORMED', 'ignore', /"fail" or "skip"/],
+    ['LOG_LEVEL', 'loud', /one of fatal, error/],
+  ])('refuses %s=%p', (name, value, accepted) => {
+    const message = messageOf({ [name]: value });
+    expect(message).toContain(`${name}=${JSON.stringify(value)} is not valid`);
+    expect(message).toMatch(accepted);
   });
 
   it('names every bad variable in one paragraph', () => {
-    let message = '';
-    try {
-      validateEnvironment({ PORT: 'x', KV_ON_MALFORMED: 'ignore', LOG_LEVEL: 'loud', HOST: 'a b' });
-    } catch (error) {
-      message = (error as Error).message;
-    }
+    const message = messageOf({ PORT: 'x', KV_ON_MALFORMED: 'ignore', LOG_LEVEL: 'loud', HOST: 'a b' });
     expect(message).toMatch(/^Invalid configuration: /);
     expect(message).not.toContain('\n');
     for (const name of ['PORT="x"', 'KV_ON_MALFORMED="ignore"', 'LOG_LEVEL="loud"', 'HOST="a b"']) {
       expect(message).toContain(name);
     }
-    expect(message).toContain('"fail" or "skip"');
+  });
+
+  describe('secrets', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kv-config-'));
+    const file = (name: string, text: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    };
+
+    it('reads API keys from a file, one per line, trimmed, empties dropped', () => {
+      const path = file('keys', 'first\n\n  second  \r\nthird,fourth\n');
+      expect(validateEnvironment({ KV_API_KEYS_FILE: path }).access).toMatchObject({
+        apiKeys: ['first', 'second', 'third', 'fourth'],
+        apiKeysFile: path,
+      });
+    });
+
+    it('reads the admin token from a file, trimmed', () => {
+      expect(validateEnvironment({ KV_ADMIN_TOKEN_FILE: file('token', 's3cret\n') }).access.adminToken).toBe('s3cret');
+    });
+
+    it.each([
+      [{ KV_API_KEYS: ' , ,' }, /KV_API_KEYS is set but holds no key/],
+      [{ KV_API_KEYS_FILE: 'EMPTY' }, /KV_API_KEYS_FILE is set but holds no key/],
+      [{ KV_API_KEYS_FILE: '/nonexistent/keys' }, /KV_API_KEYS_FILE="\/nonexistent\/keys" cannot be read \(ENOENT\)/],
+      [{ KV_API_KEYS: 'a', KV_API_KEYS_FILE: 'EMPTY' }, /KV_API_KEYS and KV_API_KEYS_FILE are both set/],
+      [{ KV_ADMIN_TOKEN: '   ' }, /KV_ADMIN_TOKEN is set but holds no token/],
+      [{ KV_ADMIN_TOKEN_FILE: '/nonexistent/token' }, /KV_ADMIN_TOKEN_FILE=.* cannot be read/],
+    ])('refuses %p', (env, expected) => {
+      const resolved = Object.fromEntries(
+        Object.entries(env).map(([name, value]) => [name, value === 'EMPTY' ? file('empty', '\n \n') : value]),
+      );
+      expect(messageOf(resolved)).toMatch(expected);
+    });
+
+    it('never puts a secret in an error message', () => {
+      const message = messageOf({ KV_API_KEYS: 'super-secret-key', KV_API_KEYS_FILE: file('k', 'other-secret') });
+      expect(message).not.toContain('super-secret-key');
+      expect(message).not.toContain('other-secret');
+    });
   });
 });

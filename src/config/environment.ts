@@ -1,11 +1,14 @@
 import { IsIn, IsOptional, Matches, validateSync, type ValidationError } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
 import type { MalformedPolicy } from '../store/load-dataset.js';
+import { readSecretList, readSecret, type SecretError } from './secrets.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const PORT_PATTERN = /^(0|[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/;
+const BOOLEAN = ['true', 'false'];
+const BOOLEAN_FORM = '"true" or "false" (any case)';
 
 /**
  * The environment as it arrives: every value a string, validated here so that a bad
@@ -29,23 +32,57 @@ class EnvironmentVariables {
   KV_ON_MALFORMED?: string;
 
   @IsOptional()
-  @IsIn(LOG_LEVELS, { message: `one of ${LOG_LEVELS.join(', ')}` })
-  LOG_LEVEL?: string;
+  @IsIn(BOOLEAN, { message: BOOLEAN_FORM })
+  KV_WATCH?: string;
+
+  @IsOptional()
+  @Matches(/^(0|[1-9]\d{0,7})$/, { message: 'a whole number of seconds from 0 to 99999999' })
+  KV_CACHE_MAX_AGE?: string;
 
   @IsOptional()
   @Matches(/^(0|[1-9]\d{0,5})$/, { message: 'a whole number of milliseconds from 0 to 999999' })
   KV_SHUTDOWN_DELAY_MS?: string;
+
+  @IsOptional()
+  @IsIn(LOG_LEVELS, { message: `one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL?: string;
+
+  @IsOptional()
+  @IsIn(BOOLEAN, { message: BOOLEAN_FORM })
+  KV_ACCESS_LOG?: string;
 }
 
-/** The validated, typed configuration the application reads through `ConfigService<AppConfig, true>`. */
+/**
+ * The validated, typed configuration the application reads through
+ * `ConfigService<AppConfig, true>`. Grouped in objects on purpose: @nestjs/config copies
+ * top-level string and number values back into `process.env`, and secrets must not go there.
+ */
 export interface AppConfig {
-  port: number;
-  host: string;
-  dataFilePath: string;
-  onMalformed: MalformedPolicy;
-  logLevel: LogLevel;
-  /** On SIGTERM: how long to keep serving while reporting not-ready, before draining. */
-  shutdownDelayMs: number;
+  http: {
+    port: number;
+    host: string;
+    /** `Cache-Control: max-age` of look-ups; 0 means `no-cache`. */
+    cacheMaxAgeSeconds: number;
+    /** On SIGTERM: how long to keep serving while reporting not-ready, before draining. */
+    shutdownDelayMs: number;
+  };
+  dataset: {
+    filePath: string;
+    onMalformed: MalformedPolicy;
+    watch: boolean;
+  };
+  logging: {
+    level: LogLevel;
+    accessLog: boolean;
+  };
+  access: {
+    /** API keys required on /keys and /key; undefined when access control is off. */
+    apiKeys: string[] | undefined;
+    /** Where the API keys come from, to re-read them on reload. */
+    apiKeysFile: string | undefined;
+    /** Bearer token of POST /admin/reload; undefined when the endpoint is off. */
+    adminToken: string | undefined;
+  };
 }
 
 /** Raised for an invalid environment; its message is one paragraph meant for the operator. */
@@ -58,34 +95,67 @@ export class ConfigurationError extends Error {
  * returns the typed configuration, or throws a `ConfigurationError`.
  */
 export function validateEnvironment(raw: Record<string, unknown>): AppConfig {
-  const env = plainToInstance(EnvironmentVariables, withoutEmptyValues(raw));
-  const errors = validateSync(env, { whitelist: false, forbidUnknownValues: false });
-  if (errors.length > 0) throw new ConfigurationError(describeErrors(errors));
+  const values = withoutEmptyValues(raw);
+  const env = plainToInstance(EnvironmentVariables, values);
+  const problems = validateSync(env, { forbidUnknownValues: false }).map(describeError);
+
+  const secretProblems: SecretError[] = [];
+  const collect = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      secretProblems.push(error as SecretError);
+      return undefined;
+    }
+  };
+  const apiKeys = collect(() => readSecretList(values, 'KV_API_KEYS', 'KV_API_KEYS_FILE'));
+  const adminToken = collect(() => readSecret(values, 'KV_ADMIN_TOKEN', 'KV_ADMIN_TOKEN_FILE'));
+  problems.push(...secretProblems.map((error) => error.message));
+
+  if (problems.length > 0) {
+    const plural = problems.length > 1 ? 's' : '';
+    throw new ConfigurationError(
+      `Invalid configuration: ${problems.join('; ')}. Fix the environment variable${plural} and start again.`,
+    );
+  }
   return {
-    port: env.PORT === undefined ? 8080 : Number(env.PORT),
-    host: env.HOST ?? '0.0.0.0',
-    dataFilePath: env.KV_DATA_FILE_PATH ?? 'data/example.data',
-    onMalformed: (env.KV_ON_MALFORMED ?? 'fail') as MalformedPolicy,
-    logLevel: (env.LOG_LEVEL ?? 'info') as LogLevel,
-    shutdownDelayMs: Number(env.KV_SHUTDOWN_DELAY_MS ?? 0),
+    http: {
+      port: env.PORT === undefined ? 8080 : Number(env.PORT),
+      host: env.HOST ?? '0.0.0.0',
+      cacheMaxAgeSeconds: Number(env.KV_CACHE_MAX_AGE ?? 0),
+      shutdownDelayMs: Number(env.KV_SHUTDOWN_DELAY_MS ?? 0),
+    },
+    dataset: {
+      filePath: env.KV_DATA_FILE_PATH ?? 'data/example.data',
+      onMalformed: (env.KV_ON_MALFORMED ?? 'fail') as MalformedPolicy,
+      watch: env.KV_WATCH === 'true',
+    },
+    logging: {
+      level: (env.LOG_LEVEL ?? 'info') as LogLevel,
+      accessLog: env.KV_ACCESS_LOG === 'true',
+    },
+    access: {
+      apiKeys,
+      apiKeysFile: values.KV_API_KEYS_FILE,
+      adminToken,
+    },
   };
 }
 
-/** An empty variable counts as unset; the names of choices are case-insensitive. */
+/** Names whose values are choices, compared case-insensitively. */
+const CASE_INSENSITIVE = new Set(['KV_ON_MALFORMED', 'KV_WATCH', 'LOG_LEVEL', 'KV_ACCESS_LOG']);
+
+/** An empty variable counts as unset. */
 function withoutEmptyValues(raw: Record<string, unknown>): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
-    if (typeof value === 'string' && value !== '') result[name] = value;
+    if (typeof value !== 'string' || value === '') continue;
+    result[name] = CASE_INSENSITIVE.has(name) ? value.toLowerCase() : value;
   }
-  if (result.LOG_LEVEL !== undefined) result.LOG_LEVEL = result.LOG_LEVEL.toLowerCase();
-  if (result.KV_ON_MALFORMED !== undefined) result.KV_ON_MALFORMED = result.KV_ON_MALFORMED.toLowerCase();
   return result;
 }
 
-function describeErrors(errors: ValidationError[]): string {
-  const problems = errors.map((error) => {
-    const accepted = Object.values(error.constraints ?? {}).join(' or ');
-    return `${error.property}=${JSON.stringify(error.value)} is not valid: expected ${accepted}`;
-  });
-  return `Invalid configuration: ${problems.join('; ')}. Fix the environment variable${problems.length > 1 ? 's' : ''} and start again.`;
+function describeError(error: ValidationError): string {
+  const accepted = Object.values(error.constraints ?? {}).join(' or ');
+  return `${error.property}=${JSON.stringify(error.value)} is not valid: expected ${accepted}`;
 }

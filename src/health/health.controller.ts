@@ -1,8 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { DatasetHealthIndicator } from '../key-value/dataset.health.js';
 import { ShutdownService } from '../lifecycle/shutdown.service.js';
 
+@ApiTags('operations')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -14,6 +16,7 @@ export class HealthController {
   /** Liveness: answers while the event loop does; deliberately no I/O and no dependencies. */
   @Get('live')
   @HealthCheck()
+  @ApiOperation({ summary: 'Liveness: 200 while the process can serve (no I/O)' })
   live() {
     return this.health.check([]);
   }
@@ -24,6 +27,7 @@ export class HealthController {
    */
   @Get('ready')
   @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: 200 while a dataset is loaded and not shutting down; 503 otherwise' })
   ready() {
     return this.health.check([() => this.dataset.isLoaded(), () => this.shutdown.isAcceptingTraffic()]);
   }

@@ -13,16 +13,30 @@ export interface ReloadOutcome {
 
 export type DatasetReport = DatasetSummary & { lastReload: ReloadOutcome | null };
 
+export interface ReloadResult extends ReloadOutcome {
+  /** The dataset serving once the reload has ended: the new one, or the old one after a failure. */
+  dataset: DatasetSummary;
+}
+
 /**
- * Owns the dataset being served. It is loaded before the application starts
- * listening (Nest awaits `onModuleInit` before `listen`), so a replica that accepts
- * connections always has data; a load error fails start-up.
+ * Owns the dataset being served. The first load happens before the application
+ * listens (Nest awaits `onModuleInit` before `listen`), so a replica that accepts
+ * connections always has data, and a load error fails start-up.
+ *
+ * Reloads build the new dataset aside while the old one serves, then swap one
+ * reference: each request reads `dataset` once, so it sees the old or the new data,
+ * never a mix. Reloads never overlap; asking during one schedules one more after it,
+ * and every request made meanwhile shares that one. So at most two datasets exist at
+ * a time, the serving one and the one being built.
  */
 @Injectable()
 export class DataLoaderService implements OnModuleInit {
   private readonly logger = new Logger(DataLoaderService.name);
   private current: Dataset | undefined;
   private lastReload: ReloadOutcome | null = null;
+  private running: Promise<ReloadResult> | undefined;
+  private queued: Promise<ReloadResult> | undefined;
+  private readonly listeners: ((dataset: Dataset) => void)[] = [];
 
   constructor(private readonly config: ConfigService<AppConfig, true>) {}
 
@@ -30,10 +44,14 @@ export class DataLoaderService implements OnModuleInit {
     this.current = await this.load();
   }
 
-  /** The serving dataset; throws before the first load, which Nest never lets a request see. */
+  /** The serving dataset. Read it once per request. */
   get dataset(): Dataset {
     if (this.current === undefined) throw new Error('The dataset is not loaded yet');
     return this.current;
+  }
+
+  get isLoaded(): boolean {
+    return this.current !== undefined;
   }
 
   /** What `GET /dataset` answers. */
@@ -41,20 +59,58 @@ export class DataLoaderService implements OnModuleInit {
     return { ...this.dataset.summary, lastReload: this.lastReload };
   }
 
-  get isLoaded(): boolean {
-    return this.current !== undefined;
+  /** Called after every successful swap (metrics, access keys). */
+  onSwap(listener: (dataset: Dataset) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Loads the file again and swaps it in; resolves with the outcome, never rejects. */
+  reload(trigger: string): Promise<ReloadResult> {
+    if (this.queued) return this.queued;
+    if (this.running) {
+      this.queued = this.running.then(() => {
+        this.queued = undefined;
+        return this.startReload(trigger);
+      });
+      return this.queued;
+    }
+    return this.startReload(trigger);
+  }
+
+  private startReload(trigger: string): Promise<ReloadResult> {
+    this.running = this.runReload(trigger).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async runReload(trigger: string): Promise<ReloadResult> {
+    const at = new Date().toISOString();
+    this.logger.log({ msg: 'Reload started', trigger });
+    try {
+      const next = await this.load();
+      const previousVersion = this.current?.summary.version;
+      this.current = next;
+      this.lastReload = { at, trigger, outcome: 'success', error: null };
+      for (const listener of this.listeners) listener(next);
+      this.logger.log({ msg: 'Reload succeeded', trigger, previousVersion, version: next.summary.version });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.lastReload = { at, trigger, outcome: 'failure', error: message };
+      this.logger.error({ msg: 'Reload failed; the previous dataset keeps serving', trigger, error: message });
+    }
+    return { ...this.lastReload, dataset: this.dataset.summary };
   }
 
   private async load(): Promise<Dataset> {
-    const path = this.config.get('dataFilePath', { infer: true });
-    const onMalformed = this.config.get('onMalformed', { infer: true });
-    this.logger.log(`Loading dataset from ${path}`);
-    const dataset = await loadDataset(path, { onMalformed });
+    const { filePath, onMalformed } = this.config.get('dataset', { infer: true });
+    this.logger.log(`Loading dataset from ${filePath}`);
+    const dataset = await loadDataset(filePath, { onMalformed });
     const { summary, malformedSamples } = dataset;
     for (const { line, reason } of malformedSamples) {
-      this.logger.warn(`Skipped malformed line ${line} of ${path}: ${MALFORMED_REASON_TEXT[reason]}`);
+      this.logger.warn(`Skipped malformed line ${line} of ${filePath}: ${MALFORMED_REASON_TEXT[reason]}`);
     }
-    if (summary.keys === 0) this.logger.warn(`The data file ${path} holds no keys; every look-up will answer 404`);
+    if (summary.keys === 0) this.logger.warn(`The data file ${filePath} holds no keys; every look-up will answer 404`);
     this.logger.log({ msg: 'Dataset loaded', dataset: summary });
     return dataset;
   }

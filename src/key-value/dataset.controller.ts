@@ -1,6 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataLoaderService, type DatasetReport } from './data-loader.service.js';
 
+@ApiTags('operations')
 @Controller('dataset')
 export class DatasetController {
   constructor(private readonly loader: DataLoaderService) {}
@@ -8,6 +10,33 @@ export class DatasetController {
   /** The serving dataset's summary and the outcome of the last reload. */
   @Get()
   @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: "The serving dataset's summary and the last reload's outcome" })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: {
+        version: { type: 'string', description: 'Derived from the file content: equal on every replica' },
+        source: { type: 'string' },
+        keys: { type: 'integer' },
+        bytes: { type: 'integer', description: 'File size' },
+        lines: { type: 'integer' },
+        duplicatesOverridden: { type: 'integer' },
+        malformedSkipped: { type: 'integer' },
+        loadedAt: { type: 'string', format: 'date-time' },
+        loadDurationMs: { type: 'integer' },
+        lastReload: {
+          nullable: true,
+          type: 'object',
+          properties: {
+            at: { type: 'string', format: 'date-time' },
+            trigger: { type: 'string' },
+            outcome: { type: 'string', enum: ['success', 'failure'] },
+            error: { type: 'string', nullable: true },
+          },
+        },
+      },
+    },
+  })
   describe(): DatasetReport {
     return this.loader.report();
   }

@@ -1,15 +1,26 @@
-import { Controller, Get, Req, Res } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Req, Res } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { RouteSchema } from '@nestjs/platform-fastify';
+import { ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, datasetVersionHeader } from '../common/api-docs.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../common/error-envelope.js';
+import type { AppConfig } from '../config/environment.js';
 import { chooseRepresentation } from './content-negotiation.js';
 import { DataLoaderService } from './data-loader.service.js';
+import {
+  DATASET_VERSION_HEADER,
+  ERROR_CACHE_CONTROL,
+  entityTag,
+  ifNoneMatchMatches,
+  successCacheControl,
+} from './http-caching.js';
 import { keyFromUrl } from './key-path.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
-// The hot path answers misses and bad keys with bodies serialized once, here, instead
-// of throwing exceptions (a stack trace per request) through Nest's filters.
+// Misses and bad keys are answered with bodies serialized once, here, instead of
+// throwing exceptions (a stack trace per request) through Nest's filters.
 const NOT_FOUND_BODY = errorBody(404, 'Key not found');
 const BAD_KEY_BODY = errorBody(
   400,
@@ -21,6 +32,11 @@ const errorSchema = {
   properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } },
   required: ['statusCode', 'error', 'message'],
 };
+/**
+ * Response schemas for Fastify. The 200 body is built by the store as a ready string or
+ * Buffer (which Fastify sends as it is), so the schema documents it and serves any
+ * object body; errors are serialized by the error schema's compiled serializer.
+ */
 const lookUpSchema = {
   response: {
     200: { type: 'object', additionalProperties: { type: 'string' }, minProperties: 1, maxProperties: 1 },
@@ -30,42 +46,93 @@ const lookUpSchema = {
 
 /**
  * `GET /keys/{key}` and the original service's `GET /key/{key}`. The key is read from
- * the raw URL (see `keyFromUrl`), so the router's parameter parsing is never involved.
- * Fastify answers `HEAD` for every `GET` route with the same headers and no body.
+ * the raw URL (see `keyFromUrl`). Fastify answers `HEAD` for every `GET` route with
+ * the same status and headers and no body.
  */
+const keyParam = ApiParam({
+  name: 'key',
+  description:
+    'The key, percent-encoded as UTF-8; everything after the prefix up to the query string. `/` may be raw or `%2F`; `+` is a plus.',
+  example: 'a00087fb-f747-4cb8-adfe-747d23673f27',
+});
+const lookUpHeaders = {
+  ...datasetVersionHeader,
+  ETag: { description: 'Strong tag of the representation', schema: { type: 'string' } },
+  'Cache-Control': { description: '`public, max-age=N` (KV_CACHE_MAX_AGE), or `no-cache`', schema: { type: 'string' } },
+  Vary: { schema: { type: 'string', example: 'Accept' } },
+};
+const lookUpDocs = applyDecorators(
+  keyParam,
+  ApiProduces('application/json', 'text/plain'),
+  ApiResponse({
+    status: 200,
+    description: '`{"<key>": "<value>"}`, or with `Accept: text/plain` preferred, the raw value byte for byte',
+    headers: lookUpHeaders,
+    content: {
+      'application/json': {
+        schema: { type: 'object', additionalProperties: { type: 'string' }, example: { alpha: '1' } },
+      },
+      'text/plain': { schema: { type: 'string', example: '1' } },
+    },
+  }),
+  ApiResponse({ status: 304, description: '`If-None-Match` matched the current ETag', headers: lookUpHeaders }),
+  ApiErrors(
+    [400, 'Invalid percent-encoding, or a key that is empty, holds whitespace or is not UTF-8'],
+    [404, 'Key not found'],
+  ),
+);
+
+@ApiTags('keys')
 @Controller()
 export class KeysController {
-  constructor(private readonly loader: DataLoaderService) {}
+  private readonly cacheControl: string;
+
+  constructor(
+    private readonly loader: DataLoaderService,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.cacheControl = successCacheControl(config.get('http', { infer: true }).cacheMaxAgeSeconds);
+  }
 
   @Get('keys/*')
   @RouteSchema(lookUpSchema)
+  @ApiOperation({ summary: 'Look up a key (GET or HEAD)' })
+  @lookUpDocs
   lookUp(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
     this.answer(request, reply, '/keys/'.length);
   }
 
   @Get('key/*')
   @RouteSchema(lookUpSchema)
+  @ApiOperation({ summary: "Look up a key: the original service's path, identical to /keys/{key}" })
+  @lookUpDocs
   lookUpLegacy(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
     this.answer(request, reply, '/key/'.length);
   }
 
   private answer(request: FastifyRequest, reply: FastifyReply, prefixLength: number): void {
-    reply.header('vary', 'Accept');
+    // One read of the serving dataset: a reload during this request cannot mix versions.
+    const { store, summary } = this.loader.dataset;
+    reply.header('vary', 'Accept').header(DATASET_VERSION_HEADER, summary.version);
     const key = keyFromUrl(request.url, prefixLength);
     if (key === undefined) {
-      reply.code(400).type(JSON_TYPE).send(BAD_KEY_BODY);
+      reply.code(400).header('cache-control', ERROR_CACHE_CONTROL).type(JSON_TYPE).send(BAD_KEY_BODY);
       return;
     }
-    const value = this.loader.dataset.store.get(key);
-    if (value === undefined) {
-      reply.code(404).type(JSON_TYPE).send(NOT_FOUND_BODY);
+    const raw = chooseRepresentation(request.headers.accept) === 'raw';
+    const body = raw ? store.getBytes(key) : store.getJsonEntry(key);
+    if (body === undefined) {
+      reply.code(404).header('cache-control', ERROR_CACHE_CONTROL).type(JSON_TYPE).send(NOT_FOUND_BODY);
       return;
     }
-    if (chooseRepresentation(request.headers.accept) === 'raw') {
-      reply.type(TEXT_TYPE).send(value);
-    } else {
-      // A string body with a JSON content type is sent as it is, so this is the whole serialization.
-      reply.type(JSON_TYPE).send(`{${JSON.stringify(key)}:${JSON.stringify(value)}}`);
+    const etag = entityTag(body);
+    reply.header('etag', etag).header('cache-control', this.cacheControl);
+    const ifNoneMatch = request.headers['if-none-match'];
+    if (ifNoneMatch !== undefined && ifNoneMatchMatches(ifNoneMatch, etag)) {
+      reply.code(304).send();
+      return;
     }
+    // A string or Buffer body with a content type is sent as it is: no serialization here.
+    reply.type(raw ? TEXT_TYPE : JSON_TYPE).send(body);
   }
 }

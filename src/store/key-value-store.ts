@@ -1,14 +1,23 @@
 /**
  * The storage engine's contract. The HTTP layer only sees `KeyValueStore`; the loader
- * only sees `StoreBuilder`. A different engine (a compact, off-heap one, say) slots in
- * by implementing both, without touching the parser or the controllers.
+ * only sees `StoreBuilder`. Another engine slots in by implementing both, without
+ * touching the parser or the controllers.
  */
 export interface KeyValueStore {
   /** Number of distinct keys. */
   readonly size: number;
   get(key: string): string | undefined;
+  /** The value's UTF-8 bytes, for raw responses. May share memory with the store: never modify it. */
+  getBytes(key: string): Buffer | undefined;
+  /** The look-up's JSON body, `{"<key>":"<value>"}`, ready to send. */
+  getJsonEntry(key: string): Buffer | string | undefined;
   /** Every entry once; the order is the engine's own. */
   entries(): IterableIterator<[key: string, value: string]>;
+  /**
+   * Up to `limit` keys in ascending order of their UTF-8 bytes that start with
+   * `prefix` and are greater than `after` (when given).
+   */
+  keysInOrder(prefix: string, after: string | undefined, limit: number): string[];
 }
 
 export interface StoreBuilder {
@@ -17,4 +26,9 @@ export interface StoreBuilder {
   /** Lines whose key an earlier line already had. */
   readonly duplicates: number;
   finish(): KeyValueStore;
+}
+
+/** Orders strings as their UTF-8 bytes do (JavaScript's `<` compares UTF-16 code units, which differs above U+FFFF). */
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

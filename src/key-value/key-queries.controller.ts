@@ -1,0 +1,128 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+  ValidationPipe,
+} from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ApiErrors, datasetVersionHeader } from '../common/api-docs.js';
+import { JsonBodyGuard } from '../common/json-body.guard.js';
+import { isPossibleKey } from '../store/line-parser.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { DataLoaderService } from './data-loader.service.js';
+import { BatchLookupRequest, type BatchLookupResponse } from './dto/batch-lookup.dto.js';
+import { DEFAULT_PAGE_SIZE, KeyListingQuery, type KeyListingResponse } from './dto/key-listing.dto.js';
+import { DATASET_VERSION_HEADER } from './http-caching.js';
+
+/** Unknown fields are refused rather than ignored: a typo should not pass silently. */
+const strictValidation = new ValidationPipe({
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  validateCustomDecorators: false,
+});
+
+/**
+ * The queries that are not a single look-up: batch look-up and listing. Both read the
+ * serving dataset once, so a whole answer comes from one dataset version.
+ */
+@ApiTags('keys')
+@Controller('keys')
+export class KeyQueriesController {
+  constructor(private readonly loader: DataLoaderService) {}
+
+  @Post('_mget')
+  @HttpCode(200)
+  @UseGuards(JsonBodyGuard)
+  @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'Look up 1 to 1,000 keys at once' })
+  @ApiOkResponse({
+    description: '`missing` in request order; a key asked twice is reported once, at its first position',
+    headers: datasetVersionHeader,
+    schema: {
+      type: 'object',
+      required: ['found', 'missing'],
+      properties: {
+        found: { type: 'object', additionalProperties: { type: 'string' }, example: { alpha: '1' } },
+        missing: { type: 'array', items: { type: 'string' }, example: ['nope'] },
+      },
+    },
+  })
+  @ApiErrors(
+    [400, 'Not JSON, or failed validation (the message names the field)'],
+    [413, 'Body over 1 MiB'],
+    [415, 'Missing or non-JSON Content-Type'],
+  )
+  batchLookUp(
+    @Body(strictValidation) body: BatchLookupRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): BatchLookupResponse {
+    const { store, summary } = this.loader.dataset;
+    reply.header(DATASET_VERSION_HEADER, summary.version);
+    // No prototype: a key named "__proto__" must be an ordinary property.
+    const found: Record<string, string> = Object.create(null);
+    const missing: string[] = [];
+    const seen = new Set<string>();
+    for (const key of body.keys) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const value = isPossibleKey(key) ? store.get(key) : undefined;
+      if (value === undefined) missing.push(key);
+      else found[key] = value;
+    }
+    return { found, missing };
+  }
+
+  @Get()
+  @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'List keys in ascending UTF-8 byte order, by prefix, a page at a time' })
+  @ApiQuery({
+    name: 'prefix',
+    required: false,
+    description: 'Only keys starting with it (form-decoded: send + as %2B)',
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: 'Page size, 1 to 1000 (default 100)',
+    schema: { type: 'integer' },
+  })
+  @ApiQuery({ name: 'cursor', required: false, description: 'The nextCursor of the previous page (opaque)' })
+  @ApiOkResponse({
+    headers: datasetVersionHeader,
+    schema: {
+      type: 'object',
+      required: ['keys', 'nextCursor'],
+      properties: {
+        keys: { type: 'array', items: { type: 'string' } },
+        nextCursor: { type: 'string', nullable: true, description: 'null on the last page' },
+      },
+    },
+  })
+  @ApiErrors([400, 'Bad limit or cursor'])
+  list(
+    @Query(strictValidation) query: KeyListingQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): KeyListingResponse {
+    const limit = query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit);
+    let after: string | undefined;
+    if (query.cursor !== undefined) {
+      after = decodeCursor(query.cursor);
+      if (after === undefined) throw new BadRequestException('cursor must be the nextCursor of a previous page');
+    }
+    const { store, summary } = this.loader.dataset;
+    reply.header(DATASET_VERSION_HEADER, summary.version);
+    // One more than asked tells whether another page exists.
+    const keys = store.keysInOrder(query.prefix ?? '', after, limit + 1);
+    const hasMore = keys.length > limit;
+    if (hasMore) keys.length = limit;
+    return { keys, nextCursor: hasMore ? encodeCursor(keys[keys.length - 1]) : null };
+  }
+}

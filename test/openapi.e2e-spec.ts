@@ -1,0 +1,66 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../src/create-app.js';
+
+/** Fastify path syntax to OpenAPI's: wildcards and `:param` become `{name}`. */
+function toOpenApiPath(url: string): string {
+  return url.replace(/\/\*$/, '/{key}').replace(/:(\w+)/g, '{$1}');
+}
+
+describe('the OpenAPI document (e2e)', () => {
+  let app: NestFastifyApplication;
+  let dir: string;
+  const routes: { method: string; url: string }[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kv-openapi-'));
+    await writeFile(join(dir, 'data'), 'alpha 1\n');
+    app = await createApp({ LOG_LEVEL: 'silent', KV_DATA_FILE_PATH: join(dir, 'data'), KV_ADMIN_TOKEN: 'x' });
+    // Every route Nest registers on Fastify, as it registers it.
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRoute', (route) => {
+        for (const method of [route.method].flat()) routes.push({ method: method.toLowerCase(), url: route.url });
+      });
+    await app.init();
+  });
+  afterAll(async () => {
+    await app.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is served at /docs/openapi.json and the UI at /docs', async () => {
+    const json = await app.inject({ method: 'GET', url: '/docs/openapi.json' });
+    expect(json.statusCode).toBe(200);
+    expect(json.json()).toMatchObject({ openapi: expect.stringMatching(/^3\./), info: { title: 'kv-server' } });
+    const ui = await app.inject({ method: 'GET', url: '/docs' });
+    expect(ui.statusCode).toBe(200);
+    expect(ui.headers['content-type']).toMatch(/text\/html/);
+  });
+
+  it('documents every route the application serves', async () => {
+    const document = (await app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
+    const apiRoutes = routes.filter(
+      ({ method, url }) => method !== 'head' && method !== 'options' && !url.startsWith('/docs'),
+    );
+    expect(apiRoutes.length).toBeGreaterThanOrEqual(8);
+    const undocumented = apiRoutes.filter(({ method, url }) => !document.paths[toOpenApiPath(url)]?.[method]);
+    expect(undocumented).toEqual([]);
+  });
+
+  it('names the look-up parameter and documents the error envelope', async () => {
+    const document = (await app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
+    const lookUp = document.paths['/keys/{key}'].get;
+    expect(lookUp.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'key', in: 'path' })]));
+    expect(lookUp.responses['404'].content['application/json'].schema.required).toEqual([
+      'statusCode',
+      'error',
+      'message',
+    ]);
+    expect(Object.keys(lookUp.responses)).toEqual(expect.arrayContaining(['200', '304', '400', '404']));
+    expect(document.paths['/keys/_mget'].post.requestBody).toBeDefined();
+  });
+});
