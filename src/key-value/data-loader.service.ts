@@ -37,6 +37,7 @@ export class DataLoaderService implements OnModuleInit {
   private running: Promise<ReloadResult> | undefined;
   private queued: Promise<ReloadResult> | undefined;
   private readonly listeners: ((dataset: Dataset) => void)[] = [];
+  private readonly outcomeListeners: ((outcome: ReloadOutcome) => void)[] = [];
 
   constructor(private readonly config: ConfigService<AppConfig, true>) {}
 
@@ -62,6 +63,11 @@ export class DataLoaderService implements OnModuleInit {
   /** Called after every successful swap (metrics, access keys). */
   onSwap(listener: (dataset: Dataset) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Called after every reload, successful or not (metrics). */
+  onReload(listener: (outcome: ReloadOutcome) => void): void {
+    this.outcomeListeners.push(listener);
   }
 
   /** Loads the file again and swaps it in; resolves with the outcome, never rejects. */
@@ -99,6 +105,7 @@ export class DataLoaderService implements OnModuleInit {
       this.lastReload = { at, trigger, outcome: 'failure', error: message };
       this.logger.error({ msg: 'Reload failed; the previous dataset keeps serving', trigger, error: message });
     }
+    for (const listener of this.outcomeListeners) listener(this.lastReload);
     return { ...this.lastReload, dataset: this.dataset.summary };
   }
 
