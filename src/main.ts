@@ -4,6 +4,13 @@ import { performance } from 'node:perf_hooks';
 import type { AppConfig } from './config/environment.js';
 import { ConfigurationError } from './config/environment.js';
 import { createApp } from './create-app.js';
+import {
+  DEFAULT_EXTRA_LISTENERS,
+  openAcceptListeners,
+  probePort,
+  supportsReusePort,
+  type AcceptListeners,
+} from './http/accept-listeners.js';
 import { handleShutdownSignals } from './lifecycle/graceful-shutdown.js';
 import { DatasetLoadError } from './store/load-dataset.js';
 
@@ -12,20 +19,33 @@ async function main(): Promise<void> {
   const app = await createApp(process.env);
   const logger = app.get(Logger);
   const config = app.get<ConfigService<AppConfig, true>>(ConfigService);
-  const { port, host, shutdownDelayMs } = config.get('http', { infer: true });
-  handleShutdownSignals(app, shutdownDelayMs, logger);
+  const { port, host, shutdownDelayMs, extraListeners } = config.get('http', { infer: true });
+  const wanted = extraListeners === 'auto' ? DEFAULT_EXTRA_LISTENERS : extraListeners;
+  const reusePort = wanted > 0 && supportsReusePort();
+  if (wanted > 0 && !reusePort && extraListeners !== 'auto') {
+    logger.warn(`KV_EXTRA_LISTENERS=${wanted} needs Node.js 22.12 or later; using one listening socket`);
+  }
+
+  let listeners: AcceptListeners | undefined;
+  let boundPort = port;
+  handleShutdownSignals(app, shutdownDelayMs, logger, () => listeners?.close());
   try {
-    await app.listen({ port, host });
+    if (reusePort) boundPort = await probePort(host, port);
+    await app.listen({ port: boundPort, host, reusePort } as { port: number; host: string });
+    const address = app.getHttpServer().address();
+    if (typeof address === 'object' && address !== null) boundPort = address.port;
+    if (reusePort) listeners = await openAcceptListeners(app.getHttpServer(), host, boundPort, wanted);
   } catch (error) {
+    await listeners?.close();
     await app.close().catch(() => undefined);
     throw describeListenError(error, host, port);
   }
-  const address = app.getHttpServer().address();
-  const boundPort = typeof address === 'object' && address !== null ? address.port : port;
   logger.log({
     msg: `kv-server listening on http://${host}:${boundPort}`,
     port: boundPort,
     host,
+    listeningSockets: 1 + (listeners?.count ?? 0),
+    node: process.versions.node,
     startupMs: Math.round(performance.now() - startedAt),
   });
 }

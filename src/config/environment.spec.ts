@@ -16,7 +16,7 @@ const messageOf = (env: Record<string, string>): string => {
 describe('validateEnvironment', () => {
   it('applies the documented defaults to an empty environment', () => {
     expect(validateEnvironment({})).toEqual({
-      http: { port: 8080, host: '0.0.0.0', cacheMaxAgeSeconds: 0, shutdownDelayMs: 0 },
+      http: { port: 8080, host: '0.0.0.0', cacheMaxAgeSeconds: 0, shutdownDelayMs: 0, extraListeners: 'auto' },
       dataset: { filePath: 'data/example.data', onMalformed: 'fail', watch: false },
       logging: { level: 'info', accessLog: false },
       access: { apiKeys: undefined, apiKeysFile: undefined, adminToken: undefined },
@@ -40,13 +40,14 @@ describe('validateEnvironment', () => {
         KV_WATCH: 'True',
         KV_CACHE_MAX_AGE: '60',
         KV_SHUTDOWN_DELAY_MS: '5000',
+        KV_EXTRA_LISTENERS: '128',
         LOG_LEVEL: 'Debug',
         KV_ACCESS_LOG: 'TRUE',
         KV_API_KEYS: ' k1 ,k2,, ',
         KV_ADMIN_TOKEN: ' admin-secret ',
       }),
     ).toEqual({
-      http: { port: 65535, host: '127.0.0.1', cacheMaxAgeSeconds: 60, shutdownDelayMs: 5000 },
+      http: { port: 65535, host: '127.0.0.1', cacheMaxAgeSeconds: 60, shutdownDelayMs: 5000, extraListeners: 128 },
       dataset: { filePath: '/data/kv.data', onMalformed: 'skip', watch: true },
       logging: { level: 'debug', accessLog: true },
       access: { apiKeys: ['k1', 'k2'], apiKeysFile: undefined, adminToken: 'admin-secret' },
@@ -67,6 +68,8 @@ describe('validateEnvironment', () => {
     ['KV_CACHE_MAX_AGE', '1.5', /whole number of seconds/],
     ['KV_CACHE_MAX_AGE', '-5', /whole number of seconds/],
     ['KV_WATCH', 'yes', /"true" or "false"/],
+    ['KV_EXTRA_LISTENERS', '1025', /"auto" or a whole number from 0 to 1024/],
+    ['KV_EXTRA_LISTENERS', 'many', /"auto"/],
     ['KV_ACCESS_LOG', '1', /"true" or "false"/],
     ['KV_ON_MALFORMED', 'ignore', /"fail" or "skip"/],
     ['LOG_LEVEL', 'loud', /one of fatal, error/],

@@ -44,6 +44,10 @@ class EnvironmentVariables {
   KV_SHUTDOWN_DELAY_MS?: string;
 
   @IsOptional()
+  @Matches(/^(auto|0|[1-9]\d{0,2}|10[01]\d|102[0-4])$/, { message: '"auto" or a whole number from 0 to 1024' })
+  KV_EXTRA_LISTENERS?: string;
+
+  @IsOptional()
   @IsIn(LOG_LEVELS, { message: `one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: string;
 
@@ -65,6 +69,8 @@ export interface AppConfig {
     cacheMaxAgeSeconds: number;
     /** On SIGTERM: how long to keep serving while reporting not-ready, before draining. */
     shutdownDelayMs: number;
+    /** Additional SO_REUSEPORT listening sockets (see http/accept-listeners.ts); 'auto' picks by runtime. */
+    extraListeners: number | 'auto';
   };
   dataset: {
     filePath: string;
@@ -124,6 +130,10 @@ export function validateEnvironment(raw: Record<string, unknown>): AppConfig {
       host: env.HOST ?? '0.0.0.0',
       cacheMaxAgeSeconds: Number(env.KV_CACHE_MAX_AGE ?? 0),
       shutdownDelayMs: Number(env.KV_SHUTDOWN_DELAY_MS ?? 0),
+      extraListeners:
+        env.KV_EXTRA_LISTENERS === undefined || env.KV_EXTRA_LISTENERS === 'auto'
+          ? 'auto'
+          : Number(env.KV_EXTRA_LISTENERS),
     },
     dataset: {
       filePath: env.KV_DATA_FILE_PATH ?? 'data/example.data',
@@ -143,7 +153,7 @@ export function validateEnvironment(raw: Record<string, unknown>): AppConfig {
 }
 
 /** Names whose values are choices, compared case-insensitively. */
-const CASE_INSENSITIVE = new Set(['KV_ON_MALFORMED', 'KV_WATCH', 'LOG_LEVEL', 'KV_ACCESS_LOG']);
+const CASE_INSENSITIVE = new Set(['KV_ON_MALFORMED', 'KV_WATCH', 'LOG_LEVEL', 'KV_ACCESS_LOG', 'KV_EXTRA_LISTENERS']);
 
 /** An empty variable counts as unset. */
 function withoutEmptyValues(raw: Record<string, unknown>): Record<string, string> {

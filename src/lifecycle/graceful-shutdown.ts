@@ -11,7 +11,13 @@ import { ShutdownService } from './shutdown.service.js';
  *
  * SIGINT (Ctrl-C) skips the delay; a second signal during the delay also cuts it short.
  */
-export function handleShutdownSignals(app: NestFastifyApplication, delayMs: number, logger: LoggerService): void {
+export function handleShutdownSignals(
+  app: NestFastifyApplication,
+  delayMs: number,
+  logger: LoggerService,
+  /** Runs first when draining starts: closes listening sockets the server does not own. */
+  stopAccepting: () => Promise<void> | undefined = () => undefined,
+): void {
   const shutdown = app.get(ShutdownService);
   let cutShort: (() => void) | undefined;
 
@@ -27,8 +33,9 @@ export function handleShutdownSignals(app: NestFastifyApplication, delayMs: numb
     cutShort = () => abort.abort();
     delay(wait, undefined, { signal: abort.signal })
       .catch(() => undefined)
-      .then(() => {
+      .then(async () => {
         logger.log({ msg: 'Draining: no new connections; waiting for in-flight requests' });
+        await stopAccepting();
         return app.close();
       })
       .then(

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -35,9 +35,10 @@ export function startServer(
   env: NodeJS.ProcessEnv,
   timeoutMs = 20_000,
   nodeArgs: string[] = [],
+  node: string = process.execPath,
 ): Promise<ServerProcess> {
   assertBuilt();
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+  const child = spawn(node, [...nodeArgs, MAIN], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,6 +80,17 @@ export function startServer(
       reject(new Error(`server exited (${code}) before listening\nstdout: ${out}\nstderr: ${err}`));
     });
   });
+}
+
+/**
+ * The path of a Node.js 24 binary, from the npm package `node@24` (npx installs it into
+ * its cache once; the registry is reachable wherever npm install works).
+ */
+export function node24(): string {
+  return execFileSync('npx', ['-y', '-p', 'node@24', 'node', '-p', 'process.execPath'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
 }
 
 /** Runs `node dist/main.js` expecting it to exit by itself (a failed start-up). */
