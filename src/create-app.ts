@@ -5,6 +5,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { errorBody } from './common/error-envelope.js';
 import { validateEnvironment } from './config/environment.js';
+import { installRequestHooks, type RequestHooks } from './http/request-hooks.js';
+import { requestIdFor } from './logging/request-id.js';
 import { setUpOpenApi } from './openapi.js';
 
 /** Largest accepted request body (batch look-ups); larger ones get 413. */
@@ -23,8 +25,13 @@ export async function createApp(environment: NodeJS.ProcessEnv = process.env): P
   // Validated here first, too, so that a bad variable surfaces as our own one-paragraph
   // error rather than through Nest's bootstrap logger, stack trace and all.
   validateEnvironment(environment);
+  // Answers made before routing skip the hooks, so they call them; the hooks are made
+  // once the application exists, after the adapter.
+  const installed: { hooks?: RequestHooks } = {};
   const adapter = new FastifyAdapter({
     logger: false,
+    // The caller's X-Request-Id when acceptable, else a new one (see request-id.ts).
+    genReqId: requestIdFor,
     bodyLimit: BODY_LIMIT_BYTES,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // Bounded request and header times: a slow or stuck client cannot hold a socket forever.
@@ -32,7 +39,8 @@ export async function createApp(environment: NodeJS.ProcessEnv = process.env): P
     http: { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 20_000 },
     routerOptions: { maxParamLength: MAX_HEADER_BYTES },
     return503OnClosing: true,
-    frameworkErrors: answerFrameworkError,
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
+      answerFrameworkError(error, request, reply, installed.hooks),
   });
   // Structured-syntax JSON types (application/vnd.example+json) are JSON too.
   const fastify = adapter.getInstance();
@@ -46,19 +54,27 @@ export async function createApp(environment: NodeJS.ProcessEnv = process.env): P
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
+  installed.hooks = installRequestHooks(app);
   setUpOpenApi(app);
   return app;
 }
 
 /** Errors Fastify raises before routing, such as a URL that is not valid percent-encoding. */
-function answerFrameworkError(error: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply) {
+function answerFrameworkError(
+  error: Error & { statusCode?: number },
+  request: FastifyRequest,
+  reply: FastifyReply,
+  hooks: RequestHooks | undefined,
+) {
   const status =
     error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
   const message =
     (error as { code?: string }).code === 'FST_ERR_BAD_URL' ? 'Malformed URL: invalid percent-encoding' : 'Bad request';
   const body = errorBody(status, message);
+  hooks?.setHeaders(request, reply);
   void reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8');
   // No route has run, so Fastify's automatic HEAD handling does not strip the body here.
   if (request.method === 'HEAD') void reply.header('content-length', Buffer.byteLength(body)).send();
   else void reply.send(body);
+  hooks?.record(request, reply);
 }

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,8 @@ const EXPECTED_KINDS = new Set([
   'policy/v1/PodDisruptionBudget',
   'autoscaling/v2/HorizontalPodAutoscaler',
   'networking.k8s.io/v1/NetworkPolicy',
+  // The Prometheus Operator's, in overlays/monitoring.
+  'monitoring.coreos.com/v1/ServiceMonitor',
 ]);
 const NAME_LABEL = 'app.kubernetes.io/name';
 /** Time a drain needs after KV_SHUTDOWN_DELAY_MS before the kubelet's SIGKILL. */
@@ -83,6 +85,7 @@ interface PodSpec {
   volumes?: {
     name: string;
     configMap?: { name: string };
+    secret?: { secretName: string; optional?: boolean };
     emptyDir?: Record<string, unknown>;
     [source: string]: unknown;
   }[];
@@ -117,6 +120,13 @@ function expectSelects(selector: LabelSelector | undefined, podLabels: Record<st
 
 function envOf(container: Container): Map<string, EnvVar> {
   return new Map((container.env ?? []).map((variable) => [variable.name, variable]));
+}
+
+/** Variables that name a file holding a secret (KV_API_KEYS_FILE, KV_ADMIN_TOKEN_FILE). */
+function secretFileVariables(container: Container): [name: string, path: string][] {
+  return [...envOf(container).values()].flatMap((variable) =>
+    variable.name.endsWith('_FILE') && variable.value !== undefined ? [[variable.name, variable.value]] : [],
+  ) as [string, string][];
 }
 
 /** The container's environment as the kubelet would give it, ConfigMap references resolved. */
@@ -174,9 +184,15 @@ it('the schema validator rejects what the API server would (so a pass means some
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' }, spec: { ports: [{ port: 'eighty' }] } },
     { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { replicas: 3 } },
     { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'x' } },
+    {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { name: 'x' },
+      spec: { endpoints: [{ port: 8080 }] },
+    },
   ];
   const results = validateSchemas(bad);
-  expect(results).toHaveLength(3);
+  expect(results).toHaveLength(4);
   for (const result of results) expect(result.error).toEqual(expect.any(String));
 });
 
@@ -334,6 +350,14 @@ describe.each(DIRS)('%s', (dir) => {
       resolveEnv(container, objects()); // throws on a dangling configMapKeyRef
     }
     const mounts = server().volumeMounts ?? [];
+    // A secret's file lies in a mounted Secret volume.
+    for (const [name, path] of secretFileVariables(server())) {
+      const mount = mounts.find((candidate) => path.startsWith(`${candidate.mountPath}/`));
+      expect({ name, secret: volumes.get(mount?.name ?? '')?.secret?.secretName }).toEqual({
+        name,
+        secret: expect.any(String),
+      });
+    }
     const tmp = mounts.find((mount) => mount.mountPath === '/tmp');
     expect(tmp && volumes.get(tmp.name)?.emptyDir).toBeDefined();
     // The data file lies in a read-only, whole-directory mount (subPath never sees updates).
@@ -425,7 +449,7 @@ describe.each(DIRS)('%s', (dir) => {
     expect(policy.ingress.flatMap((rule) => rule.from ?? [])).toContainEqual({ podSelector: {} });
   });
 
-  it('probes paths that answer 200 on the app, on the port the app listens on', async () => {
+  it('probes paths (and /metrics) that answer 200 on the app, on the port the app listens on', async () => {
     const container = server();
     const http = (container.ports ?? []).find((port) => port.name === 'http');
     const environment = resolveEnv(container, objects());
@@ -437,20 +461,28 @@ describe.each(DIRS)('%s', (dir) => {
     // file and Node's options aside), so a value the app would reject fails here.
     delete environment.KV_DATA_FILE_PATH;
     delete environment.NODE_OPTIONS;
+    // Mounted Secrets are stood in for by files of the same kind, so access control
+    // (when the manifest turns it on) is on here too: probes and metrics must stay open.
+    const secrets = await mkdtemp(join(tmpdir(), 'kv-k8s-secrets-'));
+    for (const [name] of secretFileVariables(container)) {
+      environment[name] = join(secrets, name);
+      await writeFile(environment[name], 'stand-in-secret\n');
+    }
     const testApp = await startTestApp(await readFile(join(ROOT, 'data', 'example.data')), {
       ...environment,
       LOG_LEVEL: 'silent',
     });
     try {
-      for (const probe of [container.startupProbe, container.readinessProbe, container.livenessProbe]) {
-        const response = await testApp.app.inject({ method: 'GET', url: probe?.httpGet?.path ?? '(none)' });
-        expect({ path: probe?.httpGet?.path, status: response.statusCode }).toEqual({
-          path: probe?.httpGet?.path,
-          status: 200,
-        });
+      const probePaths = [container.startupProbe, container.readinessProbe, container.livenessProbe].map(
+        (probe) => probe?.httpGet?.path ?? '(none)',
+      );
+      for (const path of [...probePaths, '/metrics']) {
+        const response = await testApp.app.inject({ method: 'GET', url: path });
+        expect({ path, status: response.statusCode }).toEqual({ path, status: 200 });
       }
     } finally {
       await testApp.close();
+      await rm(secrets, { recursive: true, force: true });
     }
   });
 });

@@ -57,6 +57,8 @@ describe('GET /keys/{key} (e2e, inject)', () => {
     ['/keys/emoji%F0%9F%98%80', 'emoji😀'],
     ['/keys/alpha?ignored=1&x', 'alpha'],
     ['/keys/alpha?', 'alpha'],
+    ['/%6Beys/alpha', 'alpha'],
+    ['/%6bey/a%2Fb', 'a/b'],
   ])('%s looks up %p', async (url, key) => {
     const response = await get(url);
     expect(response.statusCode).toBe(200);

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 /** The token of an `Authorization: Bearer <token>` header (scheme name case-insensitive). */
 export function bearerToken(header: string | undefined): string | undefined {
@@ -23,6 +23,7 @@ export function digestSecrets(secrets: readonly string[]): Buffer[] {
   return secrets.map(sha256);
 }
 
+/** One-shot `crypto.hash`: half the cost of a `createHash` object, and this runs per request. */
 function sha256(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
+  return hash('sha256', text, 'buffer');
 }

@@ -1,5 +1,5 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorEnvelope, type ErrorEnvelope } from './error-envelope.js';
 
 /**
@@ -18,12 +18,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
       void reply.code(exception.getStatus()).send(exception.getResponse());
       return;
     }
-    const envelope = this.toEnvelope(exception);
+    const envelope = this.toEnvelope(exception, host.switchToHttp().getRequest<FastifyRequest>().id);
     reply.header('cache-control', 'no-store');
     void reply.code(envelope.statusCode).type('application/json; charset=utf-8').send(JSON.stringify(envelope));
   }
 
-  private toEnvelope(exception: unknown): ErrorEnvelope {
+  private toEnvelope(exception: unknown, requestId: string): ErrorEnvelope {
     if (exception instanceof HttpException) {
       return errorEnvelope(exception.getStatus(), messageOf(exception.getResponse()) ?? exception.message);
     }
@@ -33,7 +33,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return errorEnvelope(status, (exception as Error).message);
     }
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    // The request id ties this line to the access log and to the caller's X-Request-Id.
+    this.logger.error({
+      msg: 'Unexpected error while answering a request',
+      reqId: requestId,
+      error: exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+    });
     return errorEnvelope(500, 'Internal server error');
   }
 }

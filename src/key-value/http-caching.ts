@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * HTTP caching for look-ups (RFC 9110 section 8.8.3 and 13.1.2).
@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
  * tag on every replica, and the JSON and raw representations of one entry differ.
  */
 export function entityTag(body: string | Buffer): string {
-  return `"${createHash('sha1').update(body).digest('base64url')}"`;
+  // The one-shot `hash` costs half of createHash().update().digest() per call.
+  return `"${hash('sha1', body, 'base64url')}"`;
 }
 
 /**

@@ -1,16 +1,20 @@
 import { isPossibleKey } from '../store/line-parser.js';
 
 /**
- * Extracts the key from a look-up URL: everything after the route prefix up to the
- * query string, percent-decoded as UTF-8. The raw URL is used, not the router's
- * parameter, so that `a%2Fb` and `a/b` both mean `a/b` and `+` stays a plus.
+ * Extracts the key from a look-up URL (`/keys/{key}` or `/key/{key}`): everything after
+ * the first path segment up to the query string, percent-decoded as UTF-8. The raw URL
+ * is used, not the router's parameter, so that `a%2Fb` and `a/b` both mean `a/b` and `+`
+ * stays a plus. The first segment is skipped by position, not by length, because the
+ * router also matches it percent-encoded (`/%6Beys/...`).
  *
  * Returns undefined for a key that cannot be valid: bad percent-encoding, bytes that
  * are not UTF-8, an empty key, or whitespace.
  */
-export function keyFromUrl(url: string, prefixLength: number): string | undefined {
-  const queryStart = url.indexOf('?', prefixLength);
-  const encoded = queryStart === -1 ? url.slice(prefixLength) : url.slice(prefixLength, queryStart);
+export function keyFromUrl(url: string): string | undefined {
+  const keyStart = url.indexOf('/', 1) + 1;
+  if (keyStart === 0) return undefined;
+  const queryStart = url.indexOf('?', keyStart);
+  const encoded = queryStart === -1 ? url.slice(keyStart) : url.slice(keyStart, queryStart);
   let key: string;
   if (encoded.indexOf('%') === -1) {
     key = encoded;

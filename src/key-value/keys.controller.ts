@@ -99,7 +99,7 @@ export class KeysController {
   @ApiOperation({ summary: 'Look up a key (GET or HEAD)' })
   @lookUpDocs
   lookUp(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
-    this.answer(request, reply, '/keys/'.length);
+    this.answer(request, reply);
   }
 
   @Get('key/*')
@@ -107,14 +107,14 @@ export class KeysController {
   @ApiOperation({ summary: "Look up a key: the original service's path, identical to /keys/{key}" })
   @lookUpDocs
   lookUpLegacy(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
-    this.answer(request, reply, '/key/'.length);
+    this.answer(request, reply);
   }
 
-  private answer(request: FastifyRequest, reply: FastifyReply, prefixLength: number): void {
+  private answer(request: FastifyRequest, reply: FastifyReply): void {
     // One read of the serving dataset: a reload during this request cannot mix versions.
     const { store, summary } = this.loader.dataset;
     reply.header('vary', 'Accept').header(DATASET_VERSION_HEADER, summary.version);
-    const key = keyFromUrl(request.url, prefixLength);
+    const key = keyFromUrl(request.url);
     if (key === undefined) {
       reply.code(400).header('cache-control', ERROR_CACHE_CONTROL).type(JSON_TYPE).send(BAD_KEY_BODY);
       return;

@@ -64,11 +64,14 @@ export function render(dir: string): K8sObject[] {
 
 /**
  * The schema validation of the npm package kubernetes-models (Kubernetes' OpenAPI
- * schemas compiled with ajv). It ships as ES modules only, which Jest's CommonJS
- * transform cannot load, so it runs in a child Node process. Types, formats, enums
- * and required fields are checked; fields the schema does not know are not.
+ * schemas compiled with ajv), and of @kubernetes-models/prometheus-operator for the
+ * Prometheus Operator's kinds (its CRDs' schemas). They ship as ES modules only, which
+ * Jest's CommonJS transform cannot load, so this runs in a child Node process. Types,
+ * formats, enums and required fields are checked; fields the schema does not know are not.
  */
 const VALIDATOR = `
+const modelPackage = (apiVersion) =>
+  apiVersion.startsWith('monitoring.coreos.com/') ? '@kubernetes-models/prometheus-operator' : 'kubernetes-models';
 let input = '';
 for await (const chunk of process.stdin) input += chunk;
 const results = [];
@@ -80,7 +83,7 @@ for (const object of JSON.parse(input)) {
   }
   let Model;
   try {
-    Model = (await import(\`kubernetes-models/\${object.apiVersion}/\${object.kind}\`))[object.kind];
+    Model = (await import(\`\${modelPackage(object.apiVersion)}/\${object.apiVersion}/\${object.kind}\`))[object.kind];
   } catch {}
   if (typeof Model !== 'function') {
     results.push({ where, error: 'no Kubernetes schema for this apiVersion and kind' });

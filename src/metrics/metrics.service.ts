@@ -1,0 +1,149 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataLoaderService } from '../key-value/data-loader.service.js';
+import type { DatasetSummary } from '../store/load-dataset.js';
+import { processMetricsRegistry } from './process-metrics.js';
+import { RequestMetrics, type RequestLabel } from './request-metrics.js';
+import { LOOK_UP_ROUTES } from './route-template.js';
+
+const REQUEST_LABELS: RequestLabel[] = ['method', 'route', 'status_code'];
+/** Look-ups take well under a millisecond: the default buckets (5 ms and up) would put them all in one. */
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/**
+ * The service's Prometheus metrics, in a registry of this application instance (tests
+ * build many in one process and count exactly).
+ *
+ * The hot path records one histogram observation per request and nothing else:
+ * `http_requests_total` and `kv_lookups_total` are derived from the histogram's counts
+ * when Prometheus scrapes, and the dataset gauges read the serving dataset then too,
+ * so they can never disagree with `/dataset` or lag behind a swap.
+ */
+@Injectable()
+export class MetricsService {
+  readonly requests: RequestMetrics;
+  readonly contentType: string;
+  private readonly registry = new Registry();
+  /** What `/metrics` answers: this instance's metrics and the process's. */
+  private readonly exposed: Registry;
+
+  constructor(private readonly loader: DataLoaderService) {
+    const registers = [this.registry];
+    const duration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time to answer HTTP requests, by method, route template and status code',
+      labelNames: REQUEST_LABELS,
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.requests = new RequestMetrics(duration);
+    const requestCounts = () => countsOf(duration);
+
+    new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by method, route template and status code',
+      labelNames: REQUEST_LABELS,
+      registers,
+      async collect() {
+        this.reset();
+        for (const { labels, value } of await requestCounts()) this.inc(labels, value);
+      },
+    });
+    new Counter({
+      name: 'kv_lookups_total',
+      help: 'Single-key look-ups (GET and HEAD /keys/{key} and /key/{key}): hit (200, 304) or miss (404)',
+      labelNames: ['result'],
+      registers,
+      async collect() {
+        let hit = 0;
+        let miss = 0;
+        for (const { labels, value } of await requestCounts()) {
+          if (!LOOK_UP_ROUTES.includes(String(labels.route))) continue;
+          if (labels.status_code === '200' || labels.status_code === '304') hit += value;
+          else if (labels.status_code === '404') miss += value;
+        }
+        this.reset();
+        this.inc({ result: 'hit' }, hit);
+        this.inc({ result: 'miss' }, miss);
+      },
+    });
+
+    const reloads = new Counter({
+      name: 'kv_reloads_total',
+      help: 'Dataset reloads (SIGHUP, POST /admin/reload, file change), by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+    reloads.inc({ outcome: 'success' }, 0);
+    reloads.inc({ outcome: 'failure' }, 0);
+    loader.onReload(({ outcome }) => reloads.inc({ outcome }));
+
+    this.datasetGauge('kv_dataset_keys', 'Keys in the serving dataset', (summary) => summary.keys);
+    this.datasetGauge('kv_dataset_bytes', 'Size of the serving dataset file in bytes', (summary) => summary.bytes);
+    this.datasetGauge(
+      'kv_dataset_load_duration_seconds',
+      'Time the serving dataset took to load',
+      (summary) => summary.loadDurationMs / 1000,
+    );
+    this.datasetGauge(
+      'kv_dataset_loaded_timestamp_seconds',
+      'When the serving dataset was loaded (Unix time)',
+      (summary) => Date.parse(summary.loadedAt) / 1000,
+    );
+    this.datasetGauge(
+      'kv_dataset_malformed_lines_skipped',
+      'Malformed lines left out of the serving dataset (KV_ON_MALFORMED=skip)',
+      (summary) => summary.malformedSkipped,
+    );
+    this.datasetGauge(
+      'kv_dataset_duplicate_keys_overridden',
+      'Lines of the serving dataset overridden by a later line with the same key',
+      (summary) => summary.duplicatesOverridden,
+    );
+    const serving = () => this.servingSummary();
+    new Gauge({
+      name: 'kv_dataset_info',
+      help: 'The serving dataset version (always 1; only the current version is present)',
+      labelNames: ['version'],
+      registers,
+      collect() {
+        this.reset();
+        const summary = serving();
+        if (summary !== undefined) this.set({ version: summary.version }, 1);
+      },
+    });
+
+    this.exposed = Registry.merge([processMetricsRegistry(), this.registry]);
+    this.contentType = this.exposed.contentType;
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  scrape(): Promise<string> {
+    return this.exposed.metrics();
+  }
+
+  private datasetGauge(name: string, help: string, read: (summary: DatasetSummary) => number): void {
+    const serving = () => this.servingSummary();
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        const summary = serving();
+        if (summary !== undefined) this.set(read(summary));
+      },
+    });
+  }
+
+  private servingSummary(): DatasetSummary | undefined {
+    return this.loader.isLoaded ? this.loader.dataset.summary : undefined;
+  }
+}
+
+/** The request counts per label set, as the histogram's `_count` series hold them. */
+async function countsOf(
+  histogram: Histogram<RequestLabel>,
+): Promise<{ labels: Partial<Record<RequestLabel, string | number>>; value: number }[]> {
+  const { name, values } = await histogram.get();
+  return values.filter((sample) => sample.metricName === `${name}_count`);
+}
