@@ -25,6 +25,10 @@ module.exports = {
     ],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    // The compact store's worker runs the built file in dist/: see compact-worker-path.ts.
+    '^\\.{1,2}/(.*/)?compact-worker-path\\.js$': '<rootDir>/src/store/compact/compact-worker-path.jest.cjs',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   testTimeout: 30000,
 };

@@ -2,7 +2,8 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/environment.js';
 import { MALFORMED_REASON_TEXT } from '../store/line-parser.js';
-import { loadDataset, type Dataset, type DatasetSummary } from '../store/load-dataset.js';
+import { loadDatasetInWorker, type LoadProgress } from '../store/compact/index.js';
+import type { Dataset, DatasetSummary } from '../store/load-dataset.js';
 
 export interface ReloadOutcome {
   at: string;
@@ -109,10 +110,26 @@ export class DataLoaderService implements OnModuleInit {
     return { ...this.lastReload, dataset: this.dataset.summary };
   }
 
+  private logProgress(path: string, { bytes, totalBytes, lines, elapsedMs }: LoadProgress): void {
+    const mebibytes = (n: number) => Math.round(n / 1048576);
+    this.logger.log({
+      msg: `Loading ${path}: ${mebibytes(bytes)} of ${mebibytes(totalBytes)} MiB, ${lines} lines`,
+      bytes,
+      totalBytes,
+      lines,
+      mebibytesPerSecond: Math.round(bytes / 1048576 / Math.max(elapsedMs / 1000, 0.001)),
+    });
+  }
+
   private async load(): Promise<Dataset> {
     const { filePath, onMalformed } = this.config.get('dataset', { infer: true });
     this.logger.log(`Loading dataset from ${filePath}`);
-    const dataset = await loadDataset(filePath, { onMalformed });
+    // Built in a worker thread by the compact engine: the event loop keeps serving (the
+    // old dataset, during a reload) while a large file loads.
+    const dataset = await loadDatasetInWorker(filePath, {
+      onMalformed,
+      onProgress: (progress) => this.logProgress(filePath, progress),
+    });
     const { summary, malformedSamples } = dataset;
     for (const { line, reason } of malformedSamples) {
       this.logger.warn(`Skipped malformed line ${line} of ${filePath}: ${MALFORMED_REASON_TEXT[reason]}`);

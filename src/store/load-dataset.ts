@@ -43,8 +43,9 @@ export interface LoadOptions {
 
 /** How many malformed lines an error message or a log names; the total is always given. */
 export const MALFORMED_SAMPLE_LIMIT = 10;
-const VERSION_HEX_DIGITS = 16;
-const DEFAULT_READ_SIZE = 1 << 20;
+/** The version is this many hex digits of the file's SHA-256. */
+export const VERSION_HEX_DIGITS = 16;
+export const DEFAULT_READ_SIZE = 1 << 20;
 
 /** A data file that cannot become a dataset. The message is meant for an operator, as is. */
 export class DatasetLoadError extends Error {
@@ -122,7 +123,7 @@ export function describeMalformed(path: string, total: number, samples: readonly
   );
 }
 
-async function assertRegularFile(path: string): Promise<void> {
+export async function assertRegularFile(path: string): Promise<void> {
   let stats;
   try {
     stats = await stat(path);
@@ -138,7 +139,7 @@ async function assertRegularFile(path: string): Promise<void> {
   }
 }
 
-async function openForReading(path: string) {
+export async function openForReading(path: string) {
   try {
     return await open(path, 'r');
   } catch (error) {
@@ -146,7 +147,7 @@ async function openForReading(path: string) {
   }
 }
 
-function describeFsError(error: unknown): string {
+export function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOENT':

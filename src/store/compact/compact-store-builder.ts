@@ -1,0 +1,211 @@
+import type { StoreBuilder } from '../key-value-store.js';
+import { CompactStore } from './compact-store.js';
+import { HashIndex, MAX_ENTRIES } from './hash-index.js';
+import { fnv1aHash, type KeyHash } from './key-hash.js';
+import { sortEntriesByKey } from './key-order.js';
+import { LF, MAX_SEGMENT_SIZE, NEEDS_ESCAPE_BIT, RecordCursor } from './record-cursor.js';
+
+export interface CompactStoreOptions {
+  /** Largest segment in bytes (default 1 GiB, at most 2 GiB). A longer line gets a segment of its own. */
+  segmentSize?: number;
+  /** Expected data size, e.g. the file's: sizes the first segment and the entry arrays up front. */
+  expectedBytes?: number;
+  /** Replaces the key hash; for tests that force collisions. Look-ups must use the same one. */
+  hash?: KeyHash;
+}
+
+export const DEFAULT_SEGMENT_SIZE = 2 ** 30;
+const SMALLEST_SEGMENT = 64 * 1024;
+const SMALLEST_ENTRY_CAPACITY = 1024;
+/** A line is at least 3 bytes ("k v"); 16 guesses high for real data, and unused capacity is never touched. */
+const EXPECTED_BYTES_PER_LINE = 16;
+/** Below this many bytes a copy loop beats a native `Buffer.copy` call. */
+const NATIVE_COPY_THRESHOLD = 256;
+const CR = 0x0d;
+
+/**
+ * Appends records to segments as the parser reports lines; `finish()` builds the hash
+ * and order indexes. Memory comes from `new ArrayBuffer` (zero-filled pages the OS maps
+ * on first write, so over-sized capacity costs address space, not memory), and every
+ * array can be transferred from a worker without copying.
+ *
+ * Call `acceptChunk(chunk)` before the parser reads a chunk, and the lines found in it
+ * are recorded by offset instead of copied one by one.
+ *
+ * `duplicates` is counted while sorting, so it is final only after `finish()`.
+ */
+export class CompactStoreBuilder implements StoreBuilder {
+  private readonly maxSegmentSize: number;
+  private readonly hash: KeyHash;
+  private readonly segments: Buffer[] = [];
+  private readonly segmentFirstEntry: number[] = [];
+  private segment: Buffer = Buffer.alloc(0);
+  private segmentUsed = 0;
+  private nextSegmentSize: number;
+  /** The chunk `acceptChunk` copied, and where its first byte went in `segment`. */
+  private chunk: Buffer | undefined;
+  private chunkOffset = 0;
+  private recordOffsets: Uint32Array;
+  private entryCount = 0;
+  private duplicateCount = 0;
+  /** Bytes every key so far starts with (those of the first key); the sort skips them. */
+  private commonPrefixLength = 0;
+  private firstKey: Buffer = Buffer.alloc(0);
+  private finished = false;
+
+  constructor(options: CompactStoreOptions = {}) {
+    this.maxSegmentSize = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
+    assertSegmentSize(this.maxSegmentSize);
+    this.hash = options.hash ?? fnv1aHash;
+    const expectedBytes = options.expectedBytes ?? 0;
+    // Slack for the chunk tails (partial lines) that are copied twice.
+    this.nextSegmentSize = clamp(expectedBytes + expectedBytes / 64, SMALLEST_SEGMENT, this.maxSegmentSize);
+    const capacity = Math.max(SMALLEST_ENTRY_CAPACITY, Math.ceil(expectedBytes / EXPECTED_BYTES_PER_LINE));
+    this.recordOffsets = new Uint32Array(capacity);
+  }
+
+  get duplicates(): number {
+    return this.duplicateCount;
+  }
+
+  /**
+   * Copies `chunk` (one native copy) before the parser reports its lines, which `add`
+   * then records by offset. Blank, malformed and partial lines are copied too: a few
+   * bytes per chunk, and they sit between records where nothing points.
+   */
+  acceptChunk(chunk: Buffer): void {
+    this.chunk = undefined;
+    if (chunk.length > this.maxSegmentSize) return;
+    if (this.segmentUsed + chunk.length > this.segment.length) this.startSegment(chunk.length);
+    chunk.copy(this.segment, this.segmentUsed);
+    this.chunk = chunk;
+    this.chunkOffset = this.segmentUsed;
+    this.segmentUsed += chunk.length;
+  }
+
+  add(bytes: Buffer, keyStart: number, keyEnd: number, valueEnd: number): void {
+    if (this.finished) throw new Error('CompactStoreBuilder.add() after finish()');
+    const keyLength = keyEnd - keyStart;
+    let recordStart: number;
+    if (bytes === this.chunk) {
+      recordStart = this.chunkOffset + keyStart;
+      // The line ends in LF or CRLF here (else the parser would have carried it over).
+      if (bytes[valueEnd] === CR) this.segment[this.chunkOffset + valueEnd] = LF;
+    } else {
+      recordStart = this.copyLine(bytes, keyStart, valueEnd);
+    }
+    if (this.entryCount === this.recordOffsets.length) this.growEntryArrays();
+    const id = this.entryCount++;
+    const needsEscape = valueNeedsJsonEscape(bytes, keyEnd + 1, valueEnd);
+    this.recordOffsets[id] = needsEscape ? (recordStart | NEEDS_ESCAPE_BIT) >>> 0 : recordStart;
+    this.narrowCommonPrefix(id, bytes, keyStart, keyLength);
+  }
+
+  finish(): CompactStore {
+    if (this.finished) throw new Error('CompactStoreBuilder.finish() called twice');
+    this.finished = true;
+    this.chunk = undefined;
+    const records = new RecordCursor(
+      this.segments,
+      Uint32Array.from(this.segmentFirstEntry),
+      this.recordOffsets.subarray(0, this.entryCount),
+    );
+    // The hash table's memory, zeroed and not needed yet, is the sort's scratch memory;
+    // the table is then built from the distinct keys the sort leaves. So at no point is
+    // more memory in use than the finished store's.
+    const slots = HashIndex.allocateSlots(this.entryCount);
+    const { order, replaced, duplicates } = sortEntriesByKey(
+      records,
+      this.commonPrefixLength,
+      new Uint32Array(this.entryCount),
+      slots.buffer,
+    );
+    this.duplicateCount = duplicates;
+    slots.fill(0);
+    const index = HashIndex.build(records, replaced, slots, this.hash, this.commonPrefixLength);
+    return new CompactStore(
+      {
+        segments: this.segments,
+        segmentFirstEntry: records.segmentFirstEntry,
+        recordOffsets: records.recordOffsets,
+        hashSlots: index.slots,
+        tagBits: index.tagBits,
+        order,
+      },
+      { hash: this.hash },
+    );
+  }
+
+  /** Copies `key SEP value` and an LF; returns where it starts. */
+  private copyLine(bytes: Buffer, start: number, end: number): number {
+    const length = end - start;
+    if (this.segmentUsed + length + 1 > this.segment.length) {
+      this.startSegment(length + 1);
+      // The chunk's copy is in the previous segment now: copy its remaining lines one by one.
+      this.chunk = undefined;
+    }
+    const segment = this.segment;
+    const recordStart = this.segmentUsed;
+    if (length >= NATIVE_COPY_THRESHOLD) bytes.copy(segment, recordStart, start, end);
+    else for (let i = 0; i < length; i++) segment[recordStart + i] = bytes[start + i];
+    segment[recordStart + length] = LF;
+    this.segmentUsed = recordStart + length + 1;
+    return recordStart;
+  }
+
+  private narrowCommonPrefix(id: number, bytes: Buffer, keyStart: number, keyLength: number): void {
+    if (id === 0) {
+      this.firstKey = Buffer.from(bytes.subarray(keyStart, keyStart + keyLength));
+      this.commonPrefixLength = keyLength;
+      return;
+    }
+    const firstKey = this.firstKey;
+    let common = Math.min(this.commonPrefixLength, keyLength);
+    for (let i = 0; i < common; i++) {
+      if (bytes[keyStart + i] !== firstKey[i]) {
+        common = i;
+        break;
+      }
+    }
+    this.commonPrefixLength = common;
+  }
+
+  private startSegment(minimumSize: number): void {
+    const size = Math.max(minimumSize, this.nextSegmentSize);
+    this.segment = Buffer.from(new ArrayBuffer(size));
+    this.segmentUsed = 0;
+    this.segments.push(this.segment);
+    this.segmentFirstEntry.push(this.entryCount);
+    this.nextSegmentSize = Math.min(this.maxSegmentSize, this.nextSegmentSize * 2);
+  }
+
+  private growEntryArrays(): void {
+    if (this.entryCount >= MAX_ENTRIES) throw new RangeError(`A compact store holds at most ${MAX_ENTRIES} entries.`);
+    const offsets = new Uint32Array(Math.min(MAX_ENTRIES, this.recordOffsets.length * 2));
+    offsets.set(this.recordOffsets);
+    this.recordOffsets = offsets;
+  }
+}
+
+/**
+ * True when JSON.stringify would escape something in the value: `"`, `\` or a control
+ * character below U+0020. (It leaves U+2028, U+2029 and DEL as they are, and valid
+ * UTF-8 holds no lone surrogates.)
+ */
+function valueNeedsJsonEscape(bytes: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i];
+    if (byte < 0x20 || byte === 0x22 || byte === 0x5c) return true;
+  }
+  return false;
+}
+
+export function assertSegmentSize(size: number): void {
+  if (!(Number.isSafeInteger(size) && size >= 1 && size <= MAX_SEGMENT_SIZE)) {
+    throw new RangeError(`segmentSize must be a whole number of bytes from 1 to ${MAX_SEGMENT_SIZE}`);
+  }
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return Math.min(high, Math.max(low, Math.ceil(value)));
+}

@@ -1,0 +1,165 @@
+import type { KeyValueStore } from '../key-value-store.js';
+import { HashIndex } from './hash-index.js';
+import { fnv1aHash, type KeyHash } from './key-hash.js';
+import { RecordCursor, SPACE, TAB } from './record-cursor.js';
+
+/** Everything a CompactStore consists of: typed arrays and Buffers only, so a worker can transfer them. */
+export interface CompactStoreParts {
+  /** Record storage (layout in record-cursor.ts); each segment owns its ArrayBuffer. */
+  segments: Uint8Array[];
+  segmentFirstEntry: Uint32Array;
+  recordOffsets: Uint32Array;
+  hashSlots: Uint32Array;
+  tagBits: number;
+  /** Ids of the live entries in ascending key-byte order. */
+  order: Uint32Array;
+}
+
+/** String.prototype.isWellFormed (Node 20+) is missing from the ES2023 typings. */
+type MaybeWellFormed = string & { isWellFormed(): boolean };
+
+/**
+ * A read-only store whose data lives outside the JavaScript heap: records in a few
+ * large Buffers, indexes in typed arrays. Besides the data it costs 4 bytes per entry
+ * (record offset), 4 per key (order index) and 5.3 to 10.7 per key (hash slots), and
+ * gives the garbage collector a handful of objects to look at instead of millions.
+ * Built by CompactStoreBuilder, or rebuilt from parts a worker transferred.
+ */
+export class CompactStore implements KeyValueStore {
+  private readonly records: RecordCursor;
+  private readonly index: HashIndex;
+  private readonly order: Uint32Array;
+  private readonly hash: KeyHash;
+  /** The UTF-8 bytes of the key being looked up; reused so look-ups do not allocate. */
+  private query = Buffer.alloc(256);
+
+  constructor(parts: CompactStoreParts, options: { hash?: KeyHash } = {}) {
+    const segments = parts.segments.map((s) => Buffer.from(s.buffer, s.byteOffset, s.byteLength));
+    this.records = new RecordCursor(segments, parts.segmentFirstEntry, parts.recordOffsets);
+    this.index = new HashIndex(parts.hashSlots, parts.tagBits);
+    this.order = parts.order;
+    this.hash = options.hash ?? fnv1aHash;
+  }
+
+  /**
+   * The parts and the ArrayBuffers to list in `postMessage`'s transfer list. After the
+   * transfer this store is unusable. (A store built with a custom hash needs the same
+   * hash again when rebuilt.)
+   */
+  toParts(): { parts: CompactStoreParts; transferList: ArrayBuffer[] } {
+    const { segments, segmentFirstEntry, recordOffsets } = this.records;
+    const parts: CompactStoreParts = {
+      segments: [...segments],
+      segmentFirstEntry,
+      recordOffsets,
+      hashSlots: this.index.slots,
+      tagBits: this.index.tagBits,
+      order: this.order,
+    };
+    const views = [...parts.segments, segmentFirstEntry, recordOffsets, parts.hashSlots, parts.order];
+    const buffers = new Set(views.map((view) => view.buffer as ArrayBuffer));
+    return { parts, transferList: [...buffers] };
+  }
+
+  get size(): number {
+    return this.order.length;
+  }
+
+  get(key: string): string | undefined {
+    const id = this.find(key);
+    return id < 0 ? undefined : this.records.locatedValue();
+  }
+
+  getBytes(key: string): Buffer | undefined {
+    const id = this.find(key);
+    if (id < 0) return undefined;
+    const { segment, valueStart, valueLength } = this.records;
+    return segment.subarray(valueStart, valueStart + valueLength);
+  }
+
+  getJsonEntry(key: string): Buffer | string | undefined {
+    const id = this.find(key);
+    if (id < 0) return undefined;
+    const records = this.records;
+    if (records.valueNeedsJsonEscape(id)) return `{${JSON.stringify(key)}:${JSON.stringify(records.locatedValue())}}`;
+    // The value's bytes are its JSON string body as they are: copy them, no decoding.
+    const { segment, valueStart, valueLength } = records;
+    const head = `{${JSON.stringify(key)}:"`;
+    const headLength = Buffer.byteLength(head);
+    const body = Buffer.allocUnsafe(headLength + valueLength + 2);
+    body.write(head, 0, headLength, 'utf8');
+    segment.copy(body, headLength, valueStart, valueStart + valueLength);
+    body[headLength + valueLength] = 0x22; // "
+    body[headLength + valueLength + 1] = 0x7d; // }
+    return body;
+  }
+
+  *entries(): IterableIterator<[string, string]> {
+    const records = this.records;
+    for (const id of this.order) {
+      const key = records.key(id);
+      yield [key, records.locatedValue()];
+    }
+  }
+
+  keysInOrder(prefix: string, after: string | undefined, limit: number): string[] {
+    const prefixBytes = Buffer.from(prefix, 'utf8');
+    const afterBytes = after === undefined ? undefined : Buffer.from(after, 'utf8');
+    // Start at the prefix itself (inclusive), or after `after` when that comes later.
+    const exclusive = afterBytes !== undefined && Buffer.compare(afterBytes, prefixBytes) >= 0;
+    const start = exclusive ? afterBytes : prefixBytes;
+    const { order, records } = this;
+    let low = 0;
+    let high = order.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const comparison = records.compareKey(order[middle], start);
+      if (comparison < 0 || (comparison === 0 && exclusive)) low = middle + 1;
+      else high = middle;
+    }
+    const keys: string[] = [];
+    for (let i = low; i < order.length && keys.length < limit; i++) {
+      if (!records.keyStartsWith(order[i], prefixBytes)) break;
+      keys.push(records.key(order[i]));
+    }
+    return keys;
+  }
+
+  /** The entry id of `key`, with the cursor left on its record; -1 when absent. */
+  private find(key: string): number {
+    const length = this.encodeQuery(key);
+    if (length < 0) return -1;
+    return this.index.find(this.records, this.query, length, this.hash(this.query, 0, length) >>> 0);
+  }
+
+  /**
+   * Writes `key`'s UTF-8 bytes into `query` and returns their count, or -1 when no
+   * record can have that key. ASCII is copied in a loop, which beats a native
+   * Buffer.write call for keys this short.
+   */
+  private encodeQuery(key: string): number {
+    // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
+    if (key.length * 3 > this.query.length) this.query = Buffer.alloc(key.length * 3);
+    const query = this.query;
+    for (let i = 0; i < key.length; i++) {
+      const code = key.charCodeAt(i);
+      if (code >= 0x80) return this.encodeNonAsciiQuery(key);
+      // Records are delimited by the separator: a key holding one could match a record's key and part of its value.
+      if (code === SPACE || code === TAB) return -1;
+      query[i] = code;
+    }
+    return key.length;
+  }
+
+  private encodeNonAsciiQuery(key: string): number {
+    // Keys from a file are valid UTF-8, so a string with a lone surrogate (which the
+    // encoder would turn into U+FFFD) cannot be one of them.
+    if (!(key as MaybeWellFormed).isWellFormed()) return -1;
+    const query = this.query;
+    const length = query.write(key, 0, 'utf8');
+    for (let i = 0; i < length; i++) {
+      if (query[i] === SPACE || query[i] === TAB) return -1;
+    }
+    return length;
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * The loader worker's script. The service runs the tsc output from dist/ as native ES
+ * modules, where the worker's compiled file sits beside this one.
+ *
+ * Jest runs the TypeScript sources as CommonJS through swc, where this URL would point
+ * into src/, at a .js file that does not exist, and a worker cannot run TypeScript.
+ * jest.config.cjs therefore maps this module to compact-worker-path.jest.cjs, which
+ * points at the built worker in dist/ (`npm test` builds first, in "pretest").
+ */
+export const compactLoadWorkerUrl: URL = new URL('./load-worker.js', import.meta.url);

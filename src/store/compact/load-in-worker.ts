@@ -1,0 +1,103 @@
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { DatasetLoadError, type Dataset, type LoadOptions } from '../load-dataset.js';
+import { CompactStore } from './compact-store.js';
+import { assertSegmentSize } from './compact-store-builder.js';
+import { compactLoadWorkerUrl } from './compact-worker-path.js';
+import type { LoadProgress, LoadRequest, WorkerMessage } from './worker-messages.js';
+
+export type { LoadProgress } from './worker-messages.js';
+
+export interface WorkerLoadOptions extends Omit<LoadOptions, 'createBuilder'> {
+  /** Called from the main thread about every `progressIntervalMs` while the file is read. */
+  onProgress?: (progress: LoadProgress) => void;
+  /** Default 1000; small values are for tests. */
+  progressIntervalMs?: number;
+  /** Largest segment of the store in bytes; small values are for tests. */
+  segmentSize?: number;
+}
+
+const DEFAULT_PROGRESS_INTERVAL_MS = 1000;
+
+/**
+ * `loadDataset` with a CompactStore, built in a worker thread so the event loop stays
+ * free while a large file loads. Same options (but the builder), same errors
+ * (DatasetLoadError with the same messages), same summary. The store's memory is
+ * transferred from the worker, not copied.
+ */
+export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): Promise<Dataset> {
+  const startedAt = performance.now();
+  const request: LoadRequest = {
+    path,
+    onMalformed: options.onMalformed,
+    readSize: options.readSize,
+    segmentSize: options.segmentSize,
+    progressIntervalMs: options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS,
+  };
+  return new Promise<Dataset>((resolve, reject) => {
+    // Thrown here, it rejects the promise: a programming error, not a DatasetLoadError.
+    if (options.segmentSize !== undefined) assertSegmentSize(options.segmentSize);
+    let worker: Worker;
+    try {
+      worker = new Worker(compactLoadWorkerUrl, { workerData: request });
+    } catch (error) {
+      reject(workerFailure(path, `the loader thread did not start: ${messageOf(error)}`));
+      return;
+    }
+    let settled = false;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      reject(error);
+    };
+
+    worker.on('message', (message: WorkerMessage) => {
+      if (settled) return;
+      if (message.type === 'progress') {
+        const { bytes, totalBytes, lines, elapsedMs } = message;
+        try {
+          options.onProgress?.({ bytes, totalBytes, lines, elapsedMs });
+        } catch (error) {
+          fail(error as Error);
+        }
+      } else if (message.type === 'failed') {
+        fail(message.datasetError ? new DatasetLoadError(message.message) : workerFailure(path, message.message));
+      } else {
+        settled = true;
+        const store = new CompactStore(message.parts);
+        const { version, bytes, lines, duplicatesOverridden, malformedSkipped } = message.summary;
+        resolve({
+          store,
+          malformedSamples: message.malformedSamples,
+          // In loadDataset's field order.
+          summary: {
+            version,
+            source: path,
+            keys: store.size,
+            bytes,
+            lines,
+            duplicatesOverridden,
+            malformedSkipped,
+            loadedAt: new Date().toISOString(),
+            loadDurationMs: Math.round(performance.now() - startedAt),
+          },
+        });
+      }
+    });
+    // A crash (an uncaught error, running out of memory) ends in 'error' and/or 'exit':
+    // either way the promise settles, it never hangs.
+    worker.on('error', (error) => fail(workerFailure(path, `the loader thread failed: ${error.message}`)));
+    worker.on('exit', (code) =>
+      fail(workerFailure(path, `the loader thread exited with code ${code} before it finished`)),
+    );
+  });
+}
+
+function workerFailure(path: string, cause: string): DatasetLoadError {
+  return new DatasetLoadError(`Cannot load data file "${path}": ${cause}.`);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

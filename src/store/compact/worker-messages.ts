@@ -1,0 +1,36 @@
+import type { MalformedLine, MalformedPolicy } from '../load-dataset.js';
+import type { CompactStoreParts } from './compact-store.js';
+
+/** What the main thread hands the loader worker (as `workerData`). */
+export interface LoadRequest {
+  path: string;
+  onMalformed: MalformedPolicy;
+  readSize?: number;
+  segmentSize?: number;
+  progressIntervalMs: number;
+}
+
+export interface LoadProgress {
+  /** Bytes read so far. */
+  bytes: number;
+  /** The file's size. */
+  totalBytes: number;
+  /** Lines parsed so far. */
+  lines: number;
+  elapsedMs: number;
+}
+
+/** The summary fields only the worker knows; the main thread adds the rest. */
+export interface LoadedSummary {
+  version: string;
+  bytes: number;
+  lines: number;
+  duplicatesOverridden: number;
+  malformedSkipped: number;
+}
+
+export type WorkerMessage =
+  | ({ type: 'progress' } & LoadProgress)
+  | { type: 'loaded'; parts: CompactStoreParts; summary: LoadedSummary; malformedSamples: MalformedLine[] }
+  /** `datasetError`: the message is a DatasetLoadError's, meant for an operator as it is. */
+  | { type: 'failed'; message: string; datasetError: boolean };
