@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { errorBody } from './common/error-envelope.js';
 import { validateEnvironment } from './config/environment.js';
+import { installDirectRoutes } from './http/direct-routes.js';
 import { installRequestHooks, type RequestHooks } from './http/request-hooks.js';
 import { requestIdFor } from './logging/request-id.js';
 import { setUpOpenApi } from './openapi.js';
@@ -30,6 +31,9 @@ export async function createApp(environment: NodeJS.ProcessEnv = process.env): P
   const installed: { hooks?: RequestHooks } = {};
   const adapter = new FastifyAdapter({
     logger: false,
+    // No Nest middleware is used (request ids, logs and metrics are Fastify hooks), so
+    // @fastify/middie, which would otherwise run on every request, is not registered.
+    skipMiddie: true,
     // The caller's X-Request-Id when acceptable, else a new one (see request-id.ts).
     genReqId: requestIdFor,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -55,6 +59,7 @@ export async function createApp(environment: NodeJS.ProcessEnv = process.env): P
   });
   app.useLogger(app.get(Logger));
   installed.hooks = installRequestHooks(app);
+  installDirectRoutes(fastify, app);
   setUpOpenApi(app);
   return app;
 }

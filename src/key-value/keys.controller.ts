@@ -16,6 +16,7 @@ import {
   successCacheControl,
 } from './http-caching.js';
 import { keyFromUrl } from './key-path.js';
+import { DirectRoute } from '../http/direct-routes.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
@@ -95,6 +96,7 @@ export class KeysController {
   }
 
   @Get('keys/*')
+  @DirectRoute()
   @RouteSchema(lookUpSchema)
   @ApiOperation({ summary: 'Look up a key (GET or HEAD)' })
   @lookUpDocs
@@ -103,6 +105,7 @@ export class KeysController {
   }
 
   @Get('key/*')
+  @DirectRoute()
   @RouteSchema(lookUpSchema)
   @ApiOperation({ summary: "Look up a key: the original service's path, identical to /keys/{key}" })
   @lookUpDocs
