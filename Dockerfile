@@ -14,7 +14,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY nest-cli.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# --omit=optional too: typescript, a dev dependency, is also an optional peer of
+# @nestjs/swagger (for its CLI plugin only), which npm otherwise keeps as production.
+RUN npm run build && npm prune --omit=dev --omit=optional --no-audit --no-fund
 # No data in the image unless asked for: data normally comes from a volume.
 ARG BUNDLE_EXAMPLE_DATA=false
 COPY data/example.data /tmp/example.data

@@ -60,7 +60,8 @@ done
 curl -fsS "127.0.0.1:$PORT/health/ready" | grep -q '"status":"ok"' || fail '/health/ready is not 200 ok'
 body=$(curl -fsS "127.0.0.1:$PORT/keys/$KEY") || fail "GET /keys/$KEY failed"
 [[ "$body" == "{\"$KEY\":\"delta uniform\"}" ]] || fail "unexpected body: $body"
-log "served /health/ready and /keys/$KEY"
+curl -fsS -o /dev/null "127.0.0.1:$PORT/docs/openapi.json" || fail '/docs/openapi.json is not served (a production dependency missing?)'
+log "served /health/ready, /keys/$KEY and /docs/openapi.json"
 
 # SIGTERM to the init process, as `docker stop` sends it (buildah itself forwards nothing);
 # tini passes it on to node.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { KeyValueStore, StoreBuilder } from './key-value-store.js';
-import { LineParser, MALFORMED_REASON_TEXT, type MalformedReason } from './line-parser.js';
+import { LineParser, MALFORMED_REASON_TEXT, type EntrySink, type MalformedReason } from './line-parser.js';
 import { MapStoreBuilder } from './map-store.js';
 
 export type MalformedPolicy = 'fail' | 'skip';
@@ -44,8 +44,8 @@ export interface LoadOptions {
 /** How many malformed lines an error message or a log names; the total is always given. */
 export const MALFORMED_SAMPLE_LIMIT = 10;
 /** The version is this many hex digits of the file's SHA-256. */
-export const VERSION_HEX_DIGITS = 16;
-export const DEFAULT_READ_SIZE = 1 << 20;
+const VERSION_HEX_DIGITS = 16;
+const DEFAULT_READ_SIZE = 1 << 20;
 
 /** A data file that cannot become a dataset. The message is meant for an operator, as is. */
 export class DatasetLoadError extends Error {
@@ -54,34 +54,83 @@ export class DatasetLoadError extends Error {
 
 export async function loadDataset(path: string, options: LoadOptions): Promise<Dataset> {
   const startedAt = performance.now();
+  const builder = (options.createBuilder ?? (() => new MapStoreBuilder()))();
+  const scan = await scanDataFile(path, {
+    onMalformed: options.onMalformed,
+    readSize: options.readSize,
+    onEntry: (bytes, keyStart, keyEnd, valueEnd) => builder.add(bytes, keyStart, keyEnd, valueEnd),
+  });
+  const store = builder.finish();
+  return {
+    store,
+    malformedSamples: scan.malformedSamples,
+    summary: {
+      version: scan.version,
+      source: path,
+      keys: store.size,
+      bytes: scan.bytes,
+      lines: scan.lines,
+      duplicatesOverridden: builder.duplicates,
+      malformedSkipped: scan.malformedCount,
+      loadedAt: new Date().toISOString(),
+      loadDurationMs: Math.round(performance.now() - startedAt),
+    },
+  };
+}
+
+export interface ScanOptions {
+  onMalformed: MalformedPolicy;
+  readSize?: number;
+  /** Every well-formed line, as byte offsets into a buffer that is only valid during the call. */
+  onEntry: EntrySink;
+  /** Called once the file is open, with its size, before the first read. */
+  onOpen?: (totalBytes: number) => void;
+  /** Every chunk read, before it is parsed (only valid during the call). */
+  onChunk?: (chunk: Buffer, bytesSoFar: number, linesSoFar: number) => void;
+}
+
+export interface ScanResult {
+  /** The first hex digits of the SHA-256 of the file's bytes. */
+  version: string;
+  bytes: number;
+  lines: number;
+  malformedCount: number;
+  malformedSamples: MalformedLine[];
+}
+
+/**
+ * Reads a data file once, in chunks: checks it is a regular file, hashes it for the
+ * version, parses it, and applies the malformed-line policy (`fail` throws a
+ * `DatasetLoadError` naming the first lines). Shared by every engine's loader, on the
+ * main thread or in a worker, so that errors and summaries are the same everywhere.
+ */
+export async function scanDataFile(path: string, options: ScanOptions): Promise<ScanResult> {
   const readSize = options.readSize ?? DEFAULT_READ_SIZE;
   // A zero-length read would look like the end of the file.
   if (!Number.isSafeInteger(readSize) || readSize < 1) throw new RangeError('readSize must be a positive integer');
   await assertRegularFile(path);
 
-  const builder = (options.createBuilder ?? (() => new MapStoreBuilder()))();
   const malformedSamples: MalformedLine[] = [];
   let malformedCount = 0;
-  const parser = new LineParser(
-    (bytes, keyStart, keyEnd, valueEnd) => builder.add(bytes, keyStart, keyEnd, valueEnd),
-    (line, reason) => {
-      malformedCount++;
-      if (malformedSamples.length < MALFORMED_SAMPLE_LIMIT) malformedSamples.push({ line, reason });
-    },
-  );
+  const parser = new LineParser(options.onEntry, (line, reason) => {
+    malformedCount++;
+    if (malformedSamples.length < MALFORMED_SAMPLE_LIMIT) malformedSamples.push({ line, reason });
+  });
 
   const hash = createHash('sha256');
   let bytes = 0;
   const file = await openForReading(path);
   try {
+    options.onOpen?.((await file.stat()).size);
     const buffer = Buffer.allocUnsafe(readSize);
     for (;;) {
       const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
       const chunk = buffer.subarray(0, bytesRead);
       hash.update(chunk);
-      parser.push(chunk);
       bytes += bytesRead;
+      options.onChunk?.(chunk, bytes, parser.lines);
+      parser.push(chunk);
     }
     parser.end();
   } catch (error) {
@@ -93,22 +142,12 @@ export async function loadDataset(path: string, options: LoadOptions): Promise<D
   if (malformedCount > 0 && options.onMalformed === 'fail') {
     throw new DatasetLoadError(describeMalformed(path, malformedCount, malformedSamples));
   }
-
-  const store = builder.finish();
   return {
-    store,
+    version: hash.digest('hex').slice(0, VERSION_HEX_DIGITS),
+    bytes,
+    lines: parser.lines,
+    malformedCount,
     malformedSamples,
-    summary: {
-      version: hash.digest('hex').slice(0, VERSION_HEX_DIGITS),
-      source: path,
-      keys: store.size,
-      bytes,
-      lines: parser.lines,
-      duplicatesOverridden: builder.duplicates,
-      malformedSkipped: malformedCount,
-      loadedAt: new Date().toISOString(),
-      loadDurationMs: Math.round(performance.now() - startedAt),
-    },
   };
 }
 
@@ -123,7 +162,7 @@ export function describeMalformed(path: string, total: number, samples: readonly
   );
 }
 
-export async function assertRegularFile(path: string): Promise<void> {
+async function assertRegularFile(path: string): Promise<void> {
   let stats;
   try {
     stats = await stat(path);
@@ -139,7 +178,7 @@ export async function assertRegularFile(path: string): Promise<void> {
   }
 }
 
-export async function openForReading(path: string) {
+async function openForReading(path: string) {
   try {
     return await open(path, 'r');
   } catch (error) {
@@ -147,7 +186,7 @@ export async function openForReading(path: string) {
   }
 }
 
-export function describeFsError(error: unknown): string {
+function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOENT':
