@@ -37,7 +37,6 @@ export class DataLoaderService implements OnModuleInit {
   private lastReload: ReloadOutcome | null = null;
   private running: Promise<ReloadResult> | undefined;
   private queued: Promise<ReloadResult> | undefined;
-  private readonly listeners: ((dataset: Dataset) => void)[] = [];
   private readonly outcomeListeners: ((outcome: ReloadOutcome) => void)[] = [];
 
   constructor(private readonly config: ConfigService<AppConfig, true>) {}
@@ -61,12 +60,7 @@ export class DataLoaderService implements OnModuleInit {
     return { ...this.dataset.summary, lastReload: this.lastReload };
   }
 
-  /** Called after every successful swap (metrics, access keys). */
-  onSwap(listener: (dataset: Dataset) => void): void {
-    this.listeners.push(listener);
-  }
-
-  /** Called after every reload, successful or not (metrics). */
+  /** Called after every reload, successful or not (metrics, re-reading API keys). */
   onReload(listener: (outcome: ReloadOutcome) => void): void {
     this.outcomeListeners.push(listener);
   }
@@ -99,7 +93,6 @@ export class DataLoaderService implements OnModuleInit {
       const previousVersion = this.current?.summary.version;
       this.current = next;
       this.lastReload = { at, trigger, outcome: 'success', error: null };
-      for (const listener of this.listeners) listener(next);
       this.logger.log({ msg: 'Reload succeeded', trigger, previousVersion, version: next.summary.version });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -2,7 +2,7 @@ import { applyDecorators, Controller, Get, Req, Res } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, datasetVersionHeader } from '../common/api-docs.js';
+import { ApiErrors, datasetVersionHeader, errorEnvelopeSchema } from '../common/api-docs.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from '../common/error-envelope.js';
 import { DirectRoute } from '../http/direct-routes.js';
@@ -28,20 +28,15 @@ const BAD_KEY_BODY = errorBody(
   'Invalid key: it must be non-empty, valid percent-encoded UTF-8, without whitespace',
 );
 
-const errorSchema = {
-  type: 'object',
-  properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } },
-  required: ['statusCode', 'error', 'message'],
-};
 /**
- * Response schemas for Fastify. The 200 body is built by the store as a ready string or
- * Buffer (which Fastify sends as it is), so the schema documents it and serves any
- * object body; errors are serialized by the error schema's compiled serializer.
+ * Response schemas for Fastify. Every body of this route is already serialized (the
+ * store's ready JSON entry, or the constant error bodies above), which Fastify sends as
+ * it is; the schemas state the shapes and compile a fast serializer for any object body.
  */
 const lookUpSchema = {
   response: {
     200: { type: 'object', additionalProperties: { type: 'string' }, minProperties: 1, maxProperties: 1 },
-    '4xx': errorSchema,
+    '4xx': errorEnvelopeSchema,
   },
 };
 
