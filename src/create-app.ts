@@ -81,5 +81,5 @@ function answerFrameworkError(
   // No route has run, so Fastify's automatic HEAD handling does not strip the body here.
   if (request.method === 'HEAD') void reply.header('content-length', Buffer.byteLength(body)).send();
   else void reply.send(body);
-  hooks?.record(request, reply);
+  hooks?.recordUnrouted(request, reply);
 }

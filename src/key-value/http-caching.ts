@@ -1,14 +1,48 @@
-import { hash } from 'node:crypto';
-
 /**
  * HTTP caching for look-ups (RFC 9110 section 8.8.3 and 13.1.2).
  *
- * The entity tag is a hash of the representation's bytes: the same file gives the same
- * tag on every replica, and the JSON and raw representations of one entry differ.
+ * The entity tag is a 64-bit hash of the representation: of the JSON body's characters,
+ * or of the raw body's bytes. The same file gives the same tag on every replica, the
+ * JSON and raw representations of one entry differ (the JSON body is always the
+ * longer), and a changed value changes its tag but for a 2^-64 chance.
+ *
+ * The hash is cyrb53's construction (two 32-bit multiply-xor lanes, mixed at the end)
+ * widened to 64 bits. It is computed on every look-up, in JavaScript over a body of a
+ * few dozen characters, which costs a fraction of a native SHA-1 call (the call itself,
+ * OpenSSL's set-up and the base64 string); a cache validator needs no cryptographic
+ * strength: whoever could forge collisions is whoever publishes the file.
  */
-export function entityTag(body: string | Buffer): string {
-  // The one-shot `hash` costs half of createHash().update().digest() per call.
-  return `"${hash('sha1', body, 'base64url')}"`;
+export function entityTag(body: string | Uint8Array): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  if (typeof body === 'string') {
+    for (let i = 0; i < body.length; i++) {
+      const unit = body.charCodeAt(i);
+      h1 = Math.imul(h1 ^ unit, 2654435761);
+      h2 = Math.imul(h2 ^ unit, 1597334677);
+    }
+  } else {
+    for (let i = 0; i < body.length; i++) {
+      const byte = body[i];
+      h1 = Math.imul(h1 ^ byte, 2654435761);
+      h2 = Math.imul(h2 ^ byte, 1597334677);
+    }
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return `"${hex32(h2)}${hex32(h1)}"`;
+}
+
+/** Two hex digits per byte value: `toString(16)` and `padStart` would cost ten times as much. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+function hex32(value: number): string {
+  return (
+    HEX_BYTES[value >>> 24] +
+    HEX_BYTES[(value >>> 16) & 0xff] +
+    HEX_BYTES[(value >>> 8) & 0xff] +
+    HEX_BYTES[value & 0xff]
+  );
 }
 
 /**

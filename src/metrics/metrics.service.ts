@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { DataLoaderService } from '../key-value/data-loader.service.js';
 import type { DatasetSummary } from '../store/load-dataset.js';
 import { processMetricsRegistry } from './process-metrics.js';
@@ -7,14 +7,13 @@ import { RequestMetrics, type RequestLabel } from './request-metrics.js';
 import { LOOK_UP_ROUTES } from './route-template.js';
 
 const REQUEST_LABELS: RequestLabel[] = ['method', 'route', 'status_code'];
-/** Look-ups take well under a millisecond: the default buckets (5 ms and up) would put them all in one. */
-const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /**
  * The service's Prometheus metrics, in a registry of this application instance (tests
  * build many in one process and count exactly).
  *
- * The hot path records one histogram observation per request and nothing else:
+ * The hot path records one histogram observation per request and nothing else (see
+ * `RequestMetrics`):
  * `http_requests_total` and `kv_lookups_total` are derived from the histogram's counts
  * when Prometheus scrapes, and the dataset gauges read the serving dataset then too,
  * so they can never disagree with `/dataset` or lag behind a swap.
@@ -29,24 +28,18 @@ export class MetricsService {
 
   constructor(private readonly loader: DataLoaderService) {
     const registers = [this.registry];
-    const duration = new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Time to answer HTTP requests, by method, route template and status code',
-      labelNames: REQUEST_LABELS,
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.requests = new RequestMetrics(duration);
-    const requestCounts = () => countsOf(duration);
+    this.requests = new RequestMetrics();
+    const duration = this.requests.duration.registerIn(this.registry);
+    const requestCounts = () => duration.counts();
 
     new Counter({
       name: 'http_requests_total',
       help: 'HTTP requests answered, by method, route template and status code',
       labelNames: REQUEST_LABELS,
       registers,
-      async collect() {
+      collect() {
         this.reset();
-        for (const { labels, value } of await requestCounts()) this.inc(labels, value);
+        for (const { labels, value } of requestCounts()) this.inc(labels, value);
       },
     });
     new Counter({
@@ -54,11 +47,11 @@ export class MetricsService {
       help: 'Single-key look-ups (GET and HEAD /keys/{key} and /key/{key}): hit (200, 304) or miss (404)',
       labelNames: ['result'],
       registers,
-      async collect() {
+      collect() {
         let hit = 0;
         let miss = 0;
-        for (const { labels, value } of await requestCounts()) {
-          if (!LOOK_UP_ROUTES.includes(String(labels.route))) continue;
+        for (const { labels, value } of requestCounts()) {
+          if (!LOOK_UP_ROUTES.includes(labels.route)) continue;
           if (labels.status_code === '200' || labels.status_code === '304') hit += value;
           else if (labels.status_code === '404') miss += value;
         }
@@ -138,12 +131,4 @@ export class MetricsService {
   private servingSummary(): DatasetSummary | undefined {
     return this.loader.isLoaded ? this.loader.dataset.summary : undefined;
   }
-}
-
-/** The request counts per label set, as the histogram's `_count` series hold them. */
-async function countsOf(
-  histogram: Histogram<RequestLabel>,
-): Promise<{ labels: Partial<Record<RequestLabel, string | number>>; value: number }[]> {
-  const { name, values } = await histogram.get();
-  return values.filter((sample) => sample.metricName === `${name}_count`);
 }

@@ -10,7 +10,7 @@ export interface KeyValueStore {
   /** The value's UTF-8 bytes, for raw responses. May share memory with the store: never modify it. */
   getBytes(key: string): Buffer | undefined;
   /** The look-up's JSON body, `{"<key>":"<value>"}`, ready to send. */
-  getJsonEntry(key: string): Buffer | string | undefined;
+  getJsonEntry(key: string): string | undefined;
   /** Every entry once; the order is the engine's own. */
   entries(): IterableIterator<[key: string, value: string]>;
   /**

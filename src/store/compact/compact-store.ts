@@ -77,21 +77,16 @@ export class CompactStore implements KeyValueStore {
     return segment.subarray(valueStart, valueStart + valueLength);
   }
 
-  getJsonEntry(key: string): Buffer | string | undefined {
+  getJsonEntry(key: string): string | undefined {
     const id = this.find(key);
     if (id < 0) return undefined;
     const records = this.records;
-    if (records.valueNeedsJsonEscape(id)) return `{${JSON.stringify(key)}:${JSON.stringify(records.locatedValue())}}`;
-    // The value's bytes are its JSON string body as they are: copy them, no decoding.
-    const { segment, valueStart, valueLength } = records;
-    const head = `{${JSON.stringify(key)}:"`;
-    const headLength = Buffer.byteLength(head);
-    const body = Buffer.allocUnsafe(headLength + valueLength + 2);
-    body.write(head, 0, headLength, 'utf8');
-    segment.copy(body, headLength, valueStart, valueStart + valueLength);
-    body[headLength + valueLength] = 0x22; // "
-    body[headLength + valueLength + 1] = 0x7d; // }
-    return body;
+    const value = records.locatedValue();
+    // Most values are their own JSON string body (the builder flags those that are not).
+    // A string, not a Buffer: Node then writes the head and the body in one piece.
+    return records.valueNeedsJsonEscape(id)
+      ? `{${JSON.stringify(key)}:${JSON.stringify(value)}}`
+      : `{${JSON.stringify(key)}:"${value}"}`;
   }
 
   *entries(): IterableIterator<[string, string]> {
