@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lookupKeys, writeKeysFile } from './lib/keys.mjs';
 import { RUNNERS } from './lib/load-runners.mjs';
-import { medianRows, runsTable, summaryTable, targetLine } from './lib/bench-tables.mjs';
+import { medianRows, runsTable, summaryTable, targetLines } from './lib/bench-tables.mjs';
 import { freePort, hasCommand, machineInfo, nodeVersion, resolveNode, timestamp } from './lib/runtime.mjs';
 import { ROOT, cpuSeconds, dataFile, startProcess } from './lib/server.mjs';
 
@@ -132,7 +132,7 @@ const text = [
   '',
   summaryTable(medians),
   '',
-  targetLine(medians),
+  targetLines(medians, runs),
   '',
   '## Every run',
   '',

@@ -58,6 +58,8 @@ describe('benchmark smoke runs', () => {
     }
     const ratio = /ratio kv-server\/fastify req per CPU-second \(medians\): ([\d.]+)/.exec(run.stdout);
     expect(Number(ratio?.[1])).toBeGreaterThan(0);
+    const perRound = /ratio within each round: ([\d., ]+); median ([\d.]+)/.exec(run.stdout);
+    expect(Number(perRound?.[2])).toBeGreaterThan(0);
     const report = /^report: (.+\.md)$/m.exec(run.stdout)?.[1];
     expect(report && existsSync(report)).toBe(true);
   }, 45_000);
