@@ -11,11 +11,10 @@ export interface HistogramSample {
   value: number;
 }
 
-/** One label set's observations: counts per bucket (not cumulative; the last is above every bound), sum, count. */
+/** One label set's observations: counts per bucket (not cumulative; the last is above every bound) and the values' sum. */
 export class HistogramSeries<Label extends string> {
   readonly bucketCounts: Float64Array;
   sum = 0;
-  count = 0;
 
   constructor(
     readonly labels: Readonly<Labels<Label>>,
@@ -30,7 +29,13 @@ export class HistogramSeries<Label extends string> {
     while (bucket < bounds.length && value > bounds[bucket]) bucket++;
     this.bucketCounts[bucket]++;
     this.sum += value;
-    this.count++;
+  }
+
+  /** Read when Prometheus scrapes, not on the hot path. */
+  get count(): number {
+    let count = 0;
+    for (const bucketCount of this.bucketCounts) count += bucketCount;
+    return count;
   }
 }
 
@@ -110,7 +115,6 @@ export class LeanHistogram<Label extends string> {
     for (const series of this.series) {
       series.bucketCounts.fill(0);
       series.sum = 0;
-      series.count = 0;
     }
   }
 }

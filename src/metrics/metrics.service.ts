@@ -13,10 +13,9 @@ const REQUEST_LABELS: RequestLabel[] = ['method', 'route', 'status_code'];
  * build many in one process and count exactly).
  *
  * The hot path records one histogram observation per request and nothing else (see
- * `RequestMetrics`):
- * `http_requests_total` and `kv_lookups_total` are derived from the histogram's counts
- * when Prometheus scrapes, and the dataset gauges read the serving dataset then too,
- * so they can never disagree with `/dataset` or lag behind a swap.
+ * `RequestMetrics`): `http_requests_total` and `kv_lookups_total` are derived from the
+ * histogram's counts when Prometheus scrapes, and the dataset gauges read the serving
+ * dataset then too, so they can never disagree with `/dataset` or lag behind a swap.
  */
 @Injectable()
 export class MetricsService {
