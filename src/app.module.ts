@@ -3,9 +3,9 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AccessModule } from './access/access.module.js';
-import { AdminModule } from './admin/admin.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { validateEnvironment, type AppConfig } from './config/environment.js';
+import { DatasetModule } from './dataset/dataset.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KeyValueModule } from './key-value/key-value.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
@@ -48,11 +48,11 @@ export class AppModule {
           }),
         }),
         LifecycleModule,
+        DatasetModule,
         KeyValueModule,
         AccessModule,
         MetricsModule,
         HealthModule,
-        AdminModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
     };

@@ -12,7 +12,7 @@ import {
   type AcceptListeners,
 } from './http/accept-listeners.js';
 import { handleShutdownSignals } from './lifecycle/graceful-shutdown.js';
-import { DatasetLoadError } from './store/load-dataset.js';
+import { DatasetLoadError } from './store/index.js';
 
 async function main(): Promise<void> {
   const startedAt = performance.now();

@@ -1,7 +1,7 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataLoaderService } from '../src/key-value/data-loader.service.js';
+import { DatasetService } from '../src/dataset/dataset.service.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const DATA = 'alpha 1\nbeta 2\n';
@@ -149,7 +149,7 @@ describe('access control with KV_API_KEYS_FILE', () => {
   it('reads it again even when the data reload fails: revoking a key does not wait for good data', async () => {
     await writeKeys('rotated-key-9d0c\n');
     await rename(testApp.dataFile, `${testApp.dataFile}.gone`);
-    expect((await testApp.app.get(DataLoaderService).reload('test')).outcome).toBe('failure');
+    expect((await testApp.app.get(DatasetService).reload('test')).outcome).toBe('failure');
     expect(await status(KEY_ONE)).toBe(401);
     expect(await status('rotated-key-9d0c')).toBe(200);
   });
@@ -159,7 +159,7 @@ describe('access control with KV_API_KEYS_FILE', () => {
     ['is gone', async () => writeKeys('x').then(() => rename(keysFile, `${keysFile}.gone`))],
   ])('keeps the keys in force when the file %s on reload', async (_case, breakFile) => {
     await breakFile();
-    expect((await testApp.app.get(DataLoaderService).reload('test')).outcome).toBe('success');
+    expect((await testApp.app.get(DatasetService).reload('test')).outcome).toBe('success');
     expect(await status(KEY_ONE)).toBe(200);
     expect(await status(KEY_TWO)).toBe(200);
   });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createApp } from '../src/create-app.js';
-import { DataLoaderService } from '../src/key-value/data-loader.service.js';
+import { DatasetService } from '../src/dataset/dataset.service.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -78,7 +78,7 @@ describe('the every-rule fixture (100 lines), served over HTTP', () => {
   });
 
   it('serves nothing else: malformed lines, blank lines and overridden duplicates are not keys', async () => {
-    const dataset = testApp.app.get(DataLoaderService).dataset;
+    const dataset = testApp.app.get(DatasetService).serving;
     expect(dataset.store.size).toBe(Object.keys(expectedEntries).length);
     expect(dataset.summary).toMatchObject({
       lines: 100,

@@ -1,5 +1,5 @@
 import { rename, writeFile } from 'node:fs/promises';
-import { DataLoaderService } from '../src/key-value/data-loader.service.js';
+import { DatasetService } from '../src/dataset/dataset.service.js';
 import { parseMetrics, valueOf, type Sample } from './support/prometheus.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -109,11 +109,11 @@ describe('GET /metrics after traffic (e2e, inject)', () => {
 
 describe('dataset and reload metrics (e2e, inject)', () => {
   let testApp: TestApp;
-  let loader: DataLoaderService;
+  let datasets: DatasetService;
 
   beforeEach(async () => {
     testApp = await startTestApp('alpha 1\nalpha 2\nlonely\nbeta 3\n', { KV_ON_MALFORMED: 'skip' });
-    loader = testApp.app.get(DataLoaderService);
+    datasets = testApp.app.get(DatasetService);
   });
   afterEach(() => testApp.close());
 
@@ -158,13 +158,13 @@ describe('dataset and reload metrics (e2e, inject)', () => {
     expect(valueOf(before.samples, 'kv_reloads_total', { outcome: 'failure' })).toBe(0);
 
     await replaceData('gamma 1\ndelta 2\nepsilon 3\n');
-    expect((await loader.reload('test')).outcome).toBe('success');
+    expect((await datasets.reload('test')).outcome).toBe('success');
     const samples = await expectDatasetGauges();
     expect(valueOf(samples, 'kv_dataset_keys')).toBe(3);
     expect(valueOf(samples, 'kv_reloads_total', { outcome: 'success' })).toBe(1);
 
     await rename(testApp.dataFile, `${testApp.dataFile}.gone`);
-    expect((await loader.reload('test')).outcome).toBe('failure');
+    expect((await datasets.reload('test')).outcome).toBe('failure');
     const afterFailure = await expectDatasetGauges();
     expect(valueOf(afterFailure, 'kv_dataset_keys')).toBe(3);
     expect(valueOf(afterFailure, 'kv_reloads_total', { outcome: 'success' })).toBe(1);

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataLoaderService } from '../src/key-value/data-loader.service.js';
+import { DatasetService } from '../src/dataset/dataset.service.js';
 import { startServer, type ServerProcess } from './support/server-process.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -80,7 +80,7 @@ describe('POST /admin/reload (inject)', () => {
   });
 
   it('never overlaps reloads: asked three times at once, it loads twice (one after the running one)', async () => {
-    const loader = testApp.app.get(DataLoaderService);
+    const loader = testApp.app.get(DatasetService);
     const load = jest.spyOn(loader as unknown as { load: () => Promise<unknown> }, 'load');
     const results = await Promise.all([loader.reload('a'), loader.reload('b'), loader.reload('c')]);
     expect(load).toHaveBeenCalledTimes(2);

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { KeyValueModule } from '../key-value/key-value.module.js';
+import { DatasetModule } from '../dataset/dataset.module.js';
 import { ApiKeysService } from './api-keys.service.js';
 
 /** API keys on /keys and /key (KV_API_KEYS, KV_API_KEYS_FILE); the check itself is a Fastify hook. */
 @Module({
-  imports: [KeyValueModule],
+  imports: [DatasetModule],
   providers: [ApiKeysService],
   exports: [ApiKeysService],
 })

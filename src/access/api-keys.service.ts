@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/environment.js';
 import { readSecretListFile } from '../config/secrets.js';
-import { DataLoaderService } from '../key-value/data-loader.service.js';
+import { DatasetService } from '../dataset/dataset.service.js';
 import { bearerToken, digestSecrets, matchesSecret } from './bearer-token.js';
 
 /**
@@ -16,7 +16,7 @@ export class ApiKeysService {
   private readonly logger = new Logger(ApiKeysService.name);
   private digests: Buffer[] | undefined;
 
-  constructor(config: ConfigService<AppConfig, true>, loader: DataLoaderService) {
+  constructor(config: ConfigService<AppConfig, true>, datasets: DatasetService) {
     const { apiKeys, apiKeysFile } = config.get('access', { infer: true });
     if (apiKeys === undefined) {
       this.logger.log('Access control off: /keys and /key need no API key');
@@ -25,7 +25,7 @@ export class ApiKeysService {
     this.digests = digestSecrets(apiKeys);
     const source = apiKeysFile === undefined ? 'KV_API_KEYS' : 'KV_API_KEYS_FILE';
     this.logger.log({ msg: 'Access control on: /keys and /key need an API key', keys: apiKeys.length, source });
-    if (apiKeysFile !== undefined) loader.onReload(() => this.reread(apiKeysFile));
+    if (apiKeysFile !== undefined) datasets.onReload(() => this.reread(apiKeysFile));
   }
 
   get enabled(): boolean {

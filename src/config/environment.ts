@@ -1,6 +1,6 @@
 import { IsIn, IsOptional, Matches, validateSync, type ValidationError } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
-import type { MalformedPolicy } from '../store/load-dataset.js';
+import type { MalformedPolicy } from '../store/index.js';
 import { readSecretList, readSecret, type SecretError } from './secrets.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { DatasetHealthIndicator } from '../key-value/dataset.health.js';
+import { DatasetHealthIndicator } from '../dataset/dataset.health.js';
 import { ShutdownService } from '../lifecycle/shutdown.service.js';
 
 @ApiTags('operations')

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { KeyValueModule } from '../key-value/key-value.module.js';
+import { DatasetModule } from '../dataset/dataset.module.js';
 import { HealthController } from './health.controller.js';
 
 @Module({
-  imports: [TerminusModule, KeyValueModule],
+  imports: [TerminusModule, DatasetModule],
   controllers: [HealthController],
 })
 export class HealthModule {}

@@ -1,4 +1,4 @@
-import { isPossibleKey } from '../store/line-parser.js';
+import { isPossibleKey } from '../store/index.js';
 
 /**
  * Extracts the key from a look-up URL (`/keys/{key}` or `/key/{key}`): everything after

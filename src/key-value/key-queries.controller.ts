@@ -15,9 +15,9 @@ import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import type { FastifyReply } from 'fastify';
 import { ApiErrors, datasetVersionHeader } from '../common/api-docs.js';
 import { JsonBodyGuard } from '../common/json-body.guard.js';
-import { isPossibleKey } from '../store/line-parser.js';
+import { isPossibleKey } from '../store/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { DataLoaderService } from './data-loader.service.js';
+import { DatasetService } from '../dataset/dataset.service.js';
 import { BatchLookupRequest, type BatchLookupResponse } from './dto/batch-lookup.dto.js';
 import { DEFAULT_PAGE_SIZE, KeyListingQuery, type KeyListingResponse } from './dto/key-listing.dto.js';
 import { DATASET_VERSION_HEADER } from './http-caching.js';
@@ -36,7 +36,7 @@ const strictValidation = new ValidationPipe({
 @ApiTags('keys')
 @Controller('keys')
 export class KeyQueriesController {
-  constructor(private readonly loader: DataLoaderService) {}
+  constructor(private readonly datasets: DatasetService) {}
 
   @Post('_mget')
   @HttpCode(200)
@@ -64,7 +64,7 @@ export class KeyQueriesController {
     @Body(strictValidation) body: BatchLookupRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): BatchLookupResponse {
-    const { store, summary } = this.loader.dataset;
+    const { store, summary } = this.datasets.serving;
     reply.header(DATASET_VERSION_HEADER, summary.version);
     // No prototype: a key named "__proto__" must be an ordinary property.
     const found: Record<string, string> = Object.create(null);
@@ -117,7 +117,7 @@ export class KeyQueriesController {
       after = decodeCursor(query.cursor);
       if (after === undefined) throw new BadRequestException('cursor must be the nextCursor of a previous page');
     }
-    const { store, summary } = this.loader.dataset;
+    const { store, summary } = this.datasets.serving;
     reply.header(DATASET_VERSION_HEADER, summary.version);
     // One more than asked tells whether another page exists.
     const keys = store.keysInOrder(query.prefix ?? '', after, limit + 1);

@@ -1,16 +1,11 @@
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
-import { DataLoaderService } from './data-loader.service.js';
-import { DatasetController } from './dataset.controller.js';
-import { DatasetHealthIndicator } from './dataset.health.js';
+import { DatasetModule } from '../dataset/dataset.module.js';
 import { KeyQueriesController } from './key-queries.controller.js';
 import { KeysController } from './keys.controller.js';
-import { ReloadTriggersService } from './reload-triggers.service.js';
 
+/** The key routes: look-ups, batch look-ups and listings, served from the dataset `DatasetModule` holds. */
 @Module({
-  imports: [TerminusModule],
-  controllers: [KeysController, KeyQueriesController, DatasetController],
-  providers: [DataLoaderService, DatasetHealthIndicator, ReloadTriggersService],
-  exports: [DataLoaderService, DatasetHealthIndicator],
+  imports: [DatasetModule],
+  controllers: [KeysController, KeyQueriesController],
 })
 export class KeyValueModule {}

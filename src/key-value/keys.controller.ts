@@ -8,7 +8,7 @@ import { errorBody } from '../common/error-envelope.js';
 import { DirectRoute } from '../http/direct-routes.js';
 import type { AppConfig } from '../config/environment.js';
 import { chooseRepresentation } from './content-negotiation.js';
-import { DataLoaderService } from './data-loader.service.js';
+import { DatasetService } from '../dataset/dataset.service.js';
 import {
   DATASET_VERSION_HEADER,
   ERROR_CACHE_CONTROL,
@@ -85,7 +85,7 @@ export class KeysController {
   private readonly cacheControl: string;
 
   constructor(
-    private readonly loader: DataLoaderService,
+    private readonly datasets: DatasetService,
     config: ConfigService<AppConfig, true>,
   ) {
     this.cacheControl = successCacheControl(config.get('http', { infer: true }).cacheMaxAgeSeconds);
@@ -111,7 +111,7 @@ export class KeysController {
 
   private answer(request: FastifyRequest, reply: FastifyReply): void {
     // One read of the serving dataset: a reload during this request cannot mix versions.
-    const { store, summary } = this.loader.dataset;
+    const { store, summary } = this.datasets.serving;
     reply.header('vary', 'Accept').header(DATASET_VERSION_HEADER, summary.version);
     const key = keyFromUrl(request.url);
     if (key === undefined) {

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
-import { KeyValueModule } from '../key-value/key-value.module.js';
+import { DatasetModule } from '../dataset/dataset.module.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 
 @Module({
-  imports: [KeyValueModule],
+  imports: [DatasetModule],
   providers: [MetricsService],
   exports: [MetricsService],
 })

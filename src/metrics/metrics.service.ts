@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { DataLoaderService } from '../key-value/data-loader.service.js';
-import type { DatasetSummary } from '../store/load-dataset.js';
+import { DatasetService } from '../dataset/dataset.service.js';
+import type { DatasetSummary } from '../store/index.js';
 import { processMetricsRegistry } from './process-metrics.js';
 import { RequestMetrics, type RequestLabel } from './request-metrics.js';
 import { LOOK_UP_ROUTES } from './route-template.js';
@@ -25,7 +25,7 @@ export class MetricsService {
   /** What `/metrics` answers: this instance's metrics and the process's. */
   private readonly exposed: Registry;
 
-  constructor(private readonly loader: DataLoaderService) {
+  constructor(private readonly datasets: DatasetService) {
     const registers = [this.registry];
     this.requests = new RequestMetrics();
     const duration = this.requests.duration.registerIn(this.registry);
@@ -68,7 +68,7 @@ export class MetricsService {
     });
     reloads.inc({ outcome: 'success' }, 0);
     reloads.inc({ outcome: 'failure' }, 0);
-    loader.onReload(({ outcome }) => reloads.inc({ outcome }));
+    datasets.onReload(({ outcome }) => reloads.inc({ outcome }));
 
     this.datasetGauge('kv_dataset_keys', 'Keys in the serving dataset', (summary) => summary.keys);
     this.datasetGauge('kv_dataset_bytes', 'Size of the serving dataset file in bytes', (summary) => summary.bytes);
@@ -128,6 +128,6 @@ export class MetricsService {
   }
 
   private servingSummary(): DatasetSummary | undefined {
-    return this.loader.isLoaded ? this.loader.dataset.summary : undefined;
+    return this.datasets.isLoaded ? this.datasets.serving.summary : undefined;
   }
 }

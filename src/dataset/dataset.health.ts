@@ -1,19 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { DataLoaderService } from './data-loader.service.js';
+import { DatasetService } from './dataset.service.js';
 
 /** Up while a dataset is loaded; names its version and size so a probe's body says what is served. */
 @Injectable()
 export class DatasetHealthIndicator {
   constructor(
-    private readonly loader: DataLoaderService,
+    private readonly datasets: DatasetService,
     private readonly indicators: HealthIndicatorService,
   ) {}
 
   isLoaded(key = 'dataset') {
     const indicator = this.indicators.check(key);
-    if (!this.loader.isLoaded) return indicator.down({ message: 'no dataset loaded' });
-    const { version, keys } = this.loader.dataset.summary;
+    if (!this.datasets.isLoaded) return indicator.down({ message: 'no dataset loaded' });
+    const { version, keys } = this.datasets.serving.summary;
     return indicator.up({ version, keys });
   }
 }

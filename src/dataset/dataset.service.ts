@@ -1,9 +1,9 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/environment.js';
-import { MALFORMED_REASON_TEXT } from '../store/line-parser.js';
-import { loadDatasetInWorker, type LoadProgress } from '../store/compact/index.js';
-import type { Dataset, DatasetSummary } from '../store/load-dataset.js';
+import { MALFORMED_REASON_TEXT } from '../store/index.js';
+import { loadDatasetInWorker, type LoadProgress } from '../store/index.js';
+import type { Dataset, DatasetSummary } from '../store/index.js';
 
 export interface ReloadOutcome {
   at: string;
@@ -20,19 +20,20 @@ export interface ReloadResult extends ReloadOutcome {
 }
 
 /**
- * Owns the dataset being served. The first load happens before the application
- * listens (Nest awaits `onModuleInit` before `listen`), so a replica that accepts
- * connections always has data, and a load error fails start-up.
+ * Holds the dataset being served, and loads and swaps in new ones. The first load
+ * happens before the application listens (Nest awaits `onModuleInit` before
+ * `listen`), so a replica that accepts connections always has data, and a load error
+ * fails start-up.
  *
  * Reloads build the new dataset aside while the old one serves, then swap one
- * reference: each request reads `dataset` once, so it sees the old or the new data,
+ * reference: each request reads `serving` once, so it sees the old or the new data,
  * never a mix. Reloads never overlap; asking during one schedules one more after it,
  * and every request made meanwhile shares that one. So at most two datasets exist at
  * a time, the serving one and the one being built.
  */
 @Injectable()
-export class DataLoaderService implements OnModuleInit {
-  private readonly logger = new Logger(DataLoaderService.name);
+export class DatasetService implements OnModuleInit {
+  private readonly logger = new Logger(DatasetService.name);
   private current: Dataset | undefined;
   private lastReload: ReloadOutcome | null = null;
   private running: Promise<ReloadResult> | undefined;
@@ -46,7 +47,7 @@ export class DataLoaderService implements OnModuleInit {
   }
 
   /** The serving dataset. Read it once per request. */
-  get dataset(): Dataset {
+  get serving(): Dataset {
     if (this.current === undefined) throw new Error('The dataset is not loaded yet');
     return this.current;
   }
@@ -57,7 +58,7 @@ export class DataLoaderService implements OnModuleInit {
 
   /** What `GET /dataset` answers. */
   report(): DatasetReport {
-    return { ...this.dataset.summary, lastReload: this.lastReload };
+    return { ...this.serving.summary, lastReload: this.lastReload };
   }
 
   /** Called after every reload, successful or not (metrics, re-reading API keys). */
@@ -100,7 +101,7 @@ export class DataLoaderService implements OnModuleInit {
       this.logger.error({ msg: 'Reload failed; the previous dataset keeps serving', trigger, error: message });
     }
     for (const listener of this.outcomeListeners) listener(this.lastReload);
-    return { ...this.lastReload, dataset: this.dataset.summary };
+    return { ...this.lastReload, dataset: this.serving.summary };
   }
 
   private logProgress(path: string, { bytes, totalBytes, lines, elapsedMs }: LoadProgress): void {

@@ -14,15 +14,15 @@ import { ApiErrors } from '../common/api-docs.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken, digestSecrets, matchesSecret } from '../access/bearer-token.js';
 import type { AppConfig } from '../config/environment.js';
-import { DataLoaderService, type ReloadResult } from '../key-value/data-loader.service.js';
+import { DatasetService, type ReloadResult } from './dataset.service.js';
 
 @ApiTags('operations')
 @Controller('admin')
-export class AdminController {
+export class AdminReloadController {
   private readonly tokenDigests: Buffer[] | undefined;
 
   constructor(
-    private readonly loader: DataLoaderService,
+    private readonly datasets: DatasetService,
     config: ConfigService<AppConfig, true>,
   ) {
     const token = config.get('access', { infer: true }).adminToken;
@@ -51,7 +51,7 @@ export class AdminController {
       throw new UnauthorizedException('A valid admin bearer token is required');
     }
     reply.header('cache-control', 'no-store');
-    const result = await this.loader.reload('POST /admin/reload');
+    const result = await this.datasets.reload('POST /admin/reload');
     if (result.outcome === 'failure') throw new InternalServerErrorException(`Reload failed: ${result.error}`);
     return result;
   }

@@ -1,11 +1,11 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DataLoaderService, type DatasetReport } from './data-loader.service.js';
+import { DatasetService, type DatasetReport } from './dataset.service.js';
 
 @ApiTags('operations')
 @Controller('dataset')
 export class DatasetController {
-  constructor(private readonly loader: DataLoaderService) {}
+  constructor(private readonly datasets: DatasetService) {}
 
   /** The serving dataset's summary and the outcome of the last reload. */
   @Get()
@@ -38,6 +38,6 @@ export class DatasetController {
     },
   })
   describe(): DatasetReport {
-    return this.loader.report();
+    return this.datasets.report();
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/environment.js';
-import { DataLoaderService } from './data-loader.service.js';
+import { DatasetService } from './dataset.service.js';
 import { FileChangeWatcher } from './file-change-watcher.js';
 
 /** Reloads the dataset on SIGHUP and, with KV_WATCH=true, when the data file changes. */
@@ -9,10 +9,10 @@ import { FileChangeWatcher } from './file-change-watcher.js';
 export class ReloadTriggersService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReloadTriggersService.name);
   private watcher: FileChangeWatcher | undefined;
-  private readonly onSighup = () => void this.loader.reload('SIGHUP');
+  private readonly onSighup = () => void this.datasets.reload('SIGHUP');
 
   constructor(
-    private readonly loader: DataLoaderService,
+    private readonly datasets: DatasetService,
     private readonly config: ConfigService<AppConfig, true>,
   ) {}
 
@@ -22,7 +22,7 @@ export class ReloadTriggersService implements OnApplicationBootstrap, OnApplicat
     if (!watch) return;
     this.watcher = new FileChangeWatcher(
       filePath,
-      () => void this.loader.reload('file change'),
+      () => void this.datasets.reload('file change'),
       (error) =>
         this.logger.error({ msg: 'Watching the data file failed; reload with SIGHUP instead', error: error.message }),
     );
