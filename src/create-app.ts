@@ -1,12 +1,14 @@
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
-import { errorBody } from './common/error-envelope.js';
+import { ApiKeysService } from './access/api-keys.service.js';
 import { validateEnvironment } from './config/environment.js';
-import { installDirectRoutes } from './http/direct-routes.js';
+import { answerFrameworkError } from './http/framework-errors.js';
 import { installRequestHooks, type RequestHooks } from './http/request-hooks.js';
+import { routableUrl } from './http/routable-url.js';
+import { wireRoutes } from './http/route-wiring.js';
 import { requestIdFor } from './logging/request-id.js';
 import { setUpOpenApi } from './openapi.js';
 
@@ -43,6 +45,7 @@ export async function createApp(environment: NodeJS.ProcessEnv = process.env): P
     http: { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 20_000 },
     routerOptions: { maxParamLength: MAX_HEADER_BYTES },
     return503OnClosing: true,
+    rewriteUrl: routableUrl,
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
       answerFrameworkError(error, request, reply, installed.hooks),
   });
@@ -59,27 +62,12 @@ export async function createApp(environment: NodeJS.ProcessEnv = process.env): P
   });
   app.useLogger(app.get(Logger));
   installed.hooks = installRequestHooks(app);
-  installDirectRoutes(fastify, app);
-  setUpOpenApi(app);
+  const apiKeys = app.get(ApiKeysService);
+  const routes = wireRoutes(fastify, {
+    app,
+    requestHooks: installed.hooks,
+    accessCheckFor: (route) => apiKeys.checkFor(route),
+  });
+  setUpOpenApi(app, routes);
   return app;
-}
-
-/** Errors Fastify raises before routing, such as a URL that is not valid percent-encoding. */
-function answerFrameworkError(
-  error: Error & { statusCode?: number },
-  request: FastifyRequest,
-  reply: FastifyReply,
-  hooks: RequestHooks | undefined,
-) {
-  const status =
-    error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-  const message =
-    (error as { code?: string }).code === 'FST_ERR_BAD_URL' ? 'Malformed URL: invalid percent-encoding' : 'Bad request';
-  const body = errorBody(status, message);
-  hooks?.setHeaders(request, reply);
-  void reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8');
-  // No route has run, so Fastify's automatic HEAD handling does not strip the body here.
-  if (request.method === 'HEAD') void reply.header('content-length', Buffer.byteLength(body)).send();
-  else void reply.send(body);
-  hooks?.recordUnrouted(request, reply);
 }

@@ -4,10 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../src/create-app.js';
 
-/** Fastify path syntax to OpenAPI's: wildcards and `:param` become `{name}`. */
-function toOpenApiPath(url: string): string {
-  return url.replace(/\/\*$/, '/{key}').replace(/:(\w+)/g, '{$1}');
-}
+/** Every operation the contract defines, as the document must name it. */
+const CONTRACT_OPERATIONS = [
+  'get /keys/{key}',
+  'get /key/{key}',
+  'post /keys/_mget',
+  'get /keys',
+  'get /dataset',
+  'post /admin/reload',
+  'get /health/live',
+  'get /health/ready',
+  'get /metrics',
+].sort();
 
 describe('the OpenAPI document (e2e)', () => {
   let app: NestFastifyApplication;
@@ -41,14 +49,18 @@ describe('the OpenAPI document (e2e)', () => {
     expect(ui.headers['content-type']).toMatch(/text\/html/);
   });
 
-  it('documents every route the application serves', async () => {
+  it('documents every route the application serves, under the names of the contract', async () => {
     const document = (await app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
-    const apiRoutes = routes.filter(
+    const documented = Object.entries(document.paths as Record<string, object>)
+      .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method} ${path}`))
+      .sort();
+    expect(documented).toEqual(CONTRACT_OPERATIONS);
+    // As many routes are served (HEAD twins, OPTIONS and the documentation's own aside),
+    // so a route added without documentation fails here.
+    const served = routes.filter(
       ({ method, url }) => method !== 'head' && method !== 'options' && !url.startsWith('/docs'),
     );
-    expect(apiRoutes.length).toBeGreaterThanOrEqual(8);
-    const undocumented = apiRoutes.filter(({ method, url }) => !document.paths[toOpenApiPath(url)]?.[method]);
-    expect(undocumented).toEqual([]);
+    expect(served).toHaveLength(CONTRACT_OPERATIONS.length);
   });
 
   it('names the look-up parameter and documents the error envelope', async () => {

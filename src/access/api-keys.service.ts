@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import type { DeclaredRouteFacts } from '../common/route-facts.js';
 import type { AppConfig } from '../config/environment.js';
 import { readSecretListFile } from '../config/secrets.js';
 import { DatasetService } from '../dataset/dataset.service.js';
+import { apiKeyCheck, type AccessCheck } from './access-check.js';
 import { bearerToken, digestSecrets, matchesSecret } from './bearer-token.js';
 
 /**
@@ -30,6 +32,11 @@ export class ApiKeysService {
 
   get enabled(): boolean {
     return this.digests !== undefined;
+  }
+
+  /** The check a route gets: none unless keys are set and the route is protected, so it costs nothing otherwise. */
+  checkFor(route: DeclaredRouteFacts): AccessCheck | undefined {
+    return this.enabled && route.protected ? apiKeyCheck(this) : undefined;
   }
 
   /** Whether an `Authorization` header holds `Bearer <a current key>`; compared in constant time. */

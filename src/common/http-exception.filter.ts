@@ -1,6 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { errorEnvelope, type ErrorEnvelope } from './error-envelope.js';
+import { ErrorReply, sendError } from './error-reply.js';
 
 /**
  * Turns every error that reaches Nest (from handlers, from Fastify's body parsing and
@@ -18,20 +18,18 @@ export class HttpExceptionFilter implements ExceptionFilter {
       void reply.code(exception.getStatus()).send(exception.getResponse());
       return;
     }
-    const envelope = this.toEnvelope(exception, host.switchToHttp().getRequest<FastifyRequest>().id);
-    reply.header('cache-control', 'no-store');
-    void reply.code(envelope.statusCode).type('application/json; charset=utf-8').send(JSON.stringify(envelope));
+    sendError(reply, this.toErrorReply(exception, host.switchToHttp().getRequest<FastifyRequest>().id));
   }
 
-  private toEnvelope(exception: unknown, requestId: string): ErrorEnvelope {
+  private toErrorReply(exception: unknown, requestId: string): ErrorReply {
     if (exception instanceof HttpException) {
-      return errorEnvelope(exception.getStatus(), messageOf(exception.getResponse()) ?? exception.message);
+      return new ErrorReply(exception.getStatus(), messageOf(exception.getResponse()) ?? exception.message);
     }
     // Fastify's own errors (bad JSON, body too large, unsupported media type...) carry a
     // client-error status and a message written for clients.
     const status = (exception as { statusCode?: unknown } | null)?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return errorEnvelope(status, (exception as Error).message);
+      return new ErrorReply(status, (exception as Error).message);
     }
     // The request id ties this line to the access log and to the caller's X-Request-Id.
     this.logger.error({
@@ -39,7 +37,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       reqId: requestId,
       error: exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
     });
-    return errorEnvelope(500, 'Internal server error');
+    return new ErrorReply(500, 'Internal server error');
   }
 }
 

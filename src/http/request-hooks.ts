@@ -1,9 +1,7 @@
 import { ConfigService } from '@nestjs/config';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, RouteOptions } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
-import { ApiKeysService } from '../access/api-keys.service.js';
-import { requireApiKeyOnKeyRoutes } from '../access/key-routes-guard.js';
 import type { AppConfig } from '../config/environment.js';
 import { AccessLog } from '../logging/access-log.js';
 import { REQUEST_ID_HEADER } from '../logging/request-id.js';
@@ -16,10 +14,10 @@ type ResponseHook = (request: FastifyRequest, reply: FastifyReply, done: HookHan
  * The per-request work every answer gets, as plain Fastify hooks (no Nest interceptor,
  * no per-request closure): `onRequest` sets the request id and the security headers;
  * `onResponse` records the metrics and, when asked for, the access log line. Each
- * route gets an `onResponse` hook of its own as it is registered, bound to its
- * metrics, so that a request does not work out its route (Fastify's
- * `request.routeOptions` builds a new object on every read); a global one records
- * the requests no route matched.
+ * route gets an `onResponse` hook of its own from the route wiring
+ * (`onResponseFor`), bound to its metrics, so that a request does not work out its
+ * route (Fastify's `request.routeOptions` builds a new object on every read); a global
+ * one records the requests no route matched.
  */
 export class RequestHooks {
   private readonly unmatched: RouteRequestMetrics;
@@ -28,7 +26,7 @@ export class RequestHooks {
     private readonly metrics: RequestMetrics,
     private readonly accessLog: AccessLog | undefined,
   ) {
-    this.unmatched = metrics.forRoute(undefined);
+    this.unmatched = metrics.unmatched;
   }
 
   readonly onRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
@@ -42,17 +40,14 @@ export class RequestHooks {
     done();
   };
 
-  /** Fastify's `onRoute` hook: gives the route its own `onResponse` hook. */
-  readonly onRoute = (route: RouteOptions): void => {
-    const metrics = this.metrics.forRoute(route.url);
-    const onResponse: ResponseHook = (request, reply, done) => {
+  /** The `onResponse` hook of one route, bound to its metrics. */
+  onResponseFor(template: string, lookUp: boolean): ResponseHook {
+    const metrics = this.metrics.forRoute(template, lookUp);
+    return (request, reply, done) => {
       this.record(metrics, request, reply);
       done();
     };
-    // A new array: Fastify copied the options for the route's automatic HEAD twin,
-    // which gets a hook of its own when it is registered in turn.
-    route.onResponse = [...(route.onResponse === undefined ? [] : [route.onResponse].flat()), onResponse];
-  };
+  }
 
   /**
    * Headers for an API's answers: no MIME sniffing, no referrer, no framing. (Fastify
@@ -79,9 +74,8 @@ export class RequestHooks {
 }
 
 /**
- * Installs the hooks on the application's Fastify instance. Call after the application
- * is created and before it is initialised (routes are registered during `init`, and
- * access control attaches itself to them as they are).
+ * Installs the global hooks on the application's Fastify instance; routes get theirs
+ * from `wireRoutes`. Call after the application is created and before it is initialised.
  */
 export function installRequestHooks(app: NestFastifyApplication): RequestHooks {
   const fastify = app.getHttpAdapter().getInstance();
@@ -91,8 +85,5 @@ export function installRequestHooks(app: NestFastifyApplication): RequestHooks {
   const hooks = new RequestHooks(app.get(MetricsService).requests, accessLog);
   fastify.addHook('onRequest', hooks.onRequest);
   fastify.addHook('onResponse', hooks.onUnmatchedResponse);
-  fastify.addHook('onRoute', hooks.onRoute);
-  const apiKeys = app.get(ApiKeysService);
-  if (apiKeys.enabled) requireApiKeyOnKeyRoutes(fastify, apiKeys);
   return hooks;
 }

@@ -67,7 +67,4 @@ export function successCacheControl(maxAgeSeconds: number): string {
   return maxAgeSeconds > 0 ? `public, max-age=${maxAgeSeconds}` : 'no-cache';
 }
 
-/** Client errors must not be cached: the key may appear after a reload. */
-export const ERROR_CACHE_CONTROL = 'no-store';
-
 export const DATASET_VERSION_HEADER = 'kv-dataset-version';

@@ -2,10 +2,8 @@ import {
   BadRequestException,
   Body,
   Controller,
-  Get,
   Header,
   HttpCode,
-  Post,
   Query,
   Res,
   UseGuards,
@@ -21,6 +19,7 @@ import { DatasetService } from '../dataset/dataset.service.js';
 import { BatchLookupRequest, type BatchLookupResponse } from './dto/batch-lookup.dto.js';
 import { DEFAULT_PAGE_SIZE, KeyListingQuery, type KeyListingResponse } from './dto/key-listing.dto.js';
 import { DATASET_VERSION_HEADER } from './http-caching.js';
+import { KEY_ROUTES, KeyRoute } from './key-routes.js';
 
 /** Unknown fields are refused rather than ignored: a typo should not pass silently. */
 const strictValidation = new ValidationPipe({
@@ -34,11 +33,11 @@ const strictValidation = new ValidationPipe({
  * serving dataset once, so a whole answer comes from one dataset version.
  */
 @ApiTags('keys')
-@Controller('keys')
+@Controller()
 export class KeyQueriesController {
   constructor(private readonly datasets: DatasetService) {}
 
-  @Post('_mget')
+  @KeyRoute(KEY_ROUTES.batchLookUp)
   @HttpCode(200)
   @UseGuards(JsonBodyGuard)
   @Header('cache-control', 'no-store')
@@ -80,7 +79,7 @@ export class KeyQueriesController {
     return { found, missing };
   }
 
-  @Get()
+  @KeyRoute(KEY_ROUTES.listing)
   @Header('cache-control', 'no-store')
   @ApiOperation({ summary: 'List keys in ascending UTF-8 byte order, by prefix, a page at a time' })
   @ApiQuery({

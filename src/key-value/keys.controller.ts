@@ -1,29 +1,23 @@
-import { applyDecorators, Controller, Get, Req, Res } from '@nestjs/common';
+import { applyDecorators, Controller, Req, Res } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, datasetVersionHeader, errorEnvelopeSchema } from '../common/api-docs.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { errorBody } from '../common/error-envelope.js';
-import { DirectRoute } from '../http/direct-routes.js';
+import { ErrorReply, sendError } from '../common/error-reply.js';
 import type { AppConfig } from '../config/environment.js';
-import { chooseRepresentation } from './content-negotiation.js';
 import { DatasetService } from '../dataset/dataset.service.js';
-import {
-  DATASET_VERSION_HEADER,
-  ERROR_CACHE_CONTROL,
-  entityTag,
-  ifNoneMatchMatches,
-  successCacheControl,
-} from './http-caching.js';
+import { chooseRepresentation } from './content-negotiation.js';
+import { DATASET_VERSION_HEADER, entityTag, ifNoneMatchMatches, successCacheControl } from './http-caching.js';
 import { keyFromUrl } from './key-path.js';
+import { KEY_ROUTES, KeyRoute } from './key-routes.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 // Misses and bad keys are answered with bodies serialized once, here, instead of
 // throwing exceptions (a stack trace per request) through Nest's filters.
-const NOT_FOUND_BODY = errorBody(404, 'Key not found');
-const BAD_KEY_BODY = errorBody(
+const NOT_FOUND = new ErrorReply(404, 'Key not found');
+const BAD_KEY = new ErrorReply(
   400,
   'Invalid key: it must be non-empty, valid percent-encoded UTF-8, without whitespace',
 );
@@ -77,7 +71,7 @@ const lookUpDocs = applyDecorators(
  * `GET /keys/{key}` and the original service's `GET /key/{key}`. The key is read from
  * the raw URL (see `keyFromUrl`). Fastify answers `HEAD` for every `GET` route with
  * the same status and headers and no body. The handlers run as plain Fastify handlers
- * (`@DirectRoute`): this is the hot path, so nothing of Nest's pipeline wraps it.
+ * (a direct route, see `KeyRoute`): this is the hot path, so nothing of Nest's pipeline wraps it.
  */
 @ApiTags('keys')
 @Controller()
@@ -91,8 +85,7 @@ export class KeysController {
     this.cacheControl = successCacheControl(config.get('http', { infer: true }).cacheMaxAgeSeconds);
   }
 
-  @Get('keys/*')
-  @DirectRoute()
+  @KeyRoute(KEY_ROUTES.lookUp)
   @RouteSchema(lookUpSchema)
   @ApiOperation({ summary: 'Look up a key (GET or HEAD)' })
   @lookUpDocs
@@ -100,8 +93,7 @@ export class KeysController {
     this.answer(request, reply);
   }
 
-  @Get('key/*')
-  @DirectRoute()
+  @KeyRoute(KEY_ROUTES.legacyLookUp)
   @RouteSchema(lookUpSchema)
   @ApiOperation({ summary: "Look up a key: the original service's path, identical to /keys/{key}" })
   @lookUpDocs
@@ -115,13 +107,13 @@ export class KeysController {
     reply.header('vary', 'Accept').header(DATASET_VERSION_HEADER, summary.version);
     const key = keyFromUrl(request.url);
     if (key === undefined) {
-      reply.code(400).header('cache-control', ERROR_CACHE_CONTROL).type(JSON_TYPE).send(BAD_KEY_BODY);
+      sendError(reply, BAD_KEY);
       return;
     }
     const raw = chooseRepresentation(request.headers.accept) === 'raw';
     const body = raw ? store.getBytes(key) : store.getJsonEntry(key);
     if (body === undefined) {
-      reply.code(404).header('cache-control', ERROR_CACHE_CONTROL).type(JSON_TYPE).send(NOT_FOUND_BODY);
+      sendError(reply, NOT_FOUND);
       return;
     }
     const etag = entityTag(body);

@@ -4,7 +4,6 @@ import { DatasetService } from '../dataset/dataset.service.js';
 import type { DatasetSummary } from '../store/index.js';
 import { processMetricsRegistry } from './process-metrics.js';
 import { RequestMetrics, type RequestLabel } from './request-metrics.js';
-import { LOOK_UP_ROUTES } from './route-template.js';
 
 const REQUEST_LABELS: RequestLabel[] = ['method', 'route', 'status_code'];
 
@@ -30,6 +29,7 @@ export class MetricsService {
     this.requests = new RequestMetrics();
     const duration = this.requests.duration.registerIn(this.registry);
     const requestCounts = () => duration.counts();
+    const lookUpRoutes = this.requests.lookUpRoutes;
 
     new Counter({
       name: 'http_requests_total',
@@ -50,7 +50,7 @@ export class MetricsService {
         let hit = 0;
         let miss = 0;
         for (const { labels, value } of requestCounts()) {
-          if (!LOOK_UP_ROUTES.includes(labels.route)) continue;
+          if (!lookUpRoutes.has(labels.route)) continue;
           if (labels.status_code === '200' || labels.status_code === '304') hit += value;
           else if (labels.status_code === '404') miss += value;
         }

@@ -1,5 +1,5 @@
 import { type HistogramSeries, LeanHistogram } from './lean-histogram.js';
-import { routeTemplate } from './route-template.js';
+import { UNMATCHED_ROUTE } from '../common/route-facts.js';
 
 export type RequestLabel = 'method' | 'route' | 'status_code';
 
@@ -47,17 +47,22 @@ export class RequestMetrics {
     'Time to answer HTTP requests, by method, route template and status code',
     DURATION_BUCKETS,
   );
-  private readonly byPattern = new Map<string | undefined, RouteRequestMetrics>();
+  private readonly byTemplate = new Map<string, RouteRequestMetrics>();
+  /** The templates of single-key look-up routes, whose answers are hits or misses. */
+  readonly lookUpRoutes = new Set<string>();
+  /** The requests no route matched. */
+  readonly unmatched = this.forRoute(UNMATCHED_ROUTE, false);
 
   /**
-   * The metrics of a route, by Fastify's pattern (`/keys/*`), or of the requests no
-   * route matched (`undefined`). One object per pattern, however often it is asked for.
+   * The metrics of a route, by its template (`/keys/{key}`): one object per template,
+   * however often it is asked for (a GET route and its HEAD twin share it).
    */
-  forRoute(pattern: string | undefined): RouteRequestMetrics {
-    let metrics = this.byPattern.get(pattern);
+  forRoute(template: string, lookUp: boolean): RouteRequestMetrics {
+    if (lookUp) this.lookUpRoutes.add(template);
+    let metrics = this.byTemplate.get(template);
     if (metrics === undefined) {
-      metrics = new RouteRequestMetrics(routeTemplate(pattern), this.duration);
-      this.byPattern.set(pattern, metrics);
+      metrics = new RouteRequestMetrics(template, this.duration);
+      this.byTemplate.set(template, metrics);
     }
     return metrics;
   }

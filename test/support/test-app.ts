@@ -10,12 +10,21 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Writes `data` to a temporary data file and starts the application on it, without listening. */
-export async function startTestApp(data: string | Buffer, environment: NodeJS.ProcessEnv = {}): Promise<TestApp> {
+/**
+ * Writes `data` to a temporary data file and starts the application on it, without
+ * listening. `beforeInit` runs once the application exists, before its routes are
+ * registered (to watch them being registered, say).
+ */
+export async function startTestApp(
+  data: string | Buffer,
+  environment: NodeJS.ProcessEnv = {},
+  beforeInit: (app: NestFastifyApplication) => void = () => undefined,
+): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'kv-e2e-'));
   const dataFile = join(dir, 'test.data');
   await writeFile(dataFile, data);
   const app = await createApp({ LOG_LEVEL: 'silent', KV_DATA_FILE_PATH: dataFile, ...environment });
+  beforeInit(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return {
