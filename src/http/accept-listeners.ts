@@ -61,7 +61,7 @@ export async function openAcceptListeners(
       const listener = createServer((socket) => server.emit('connection', socket));
       await new Promise<void>((resolve, reject) => {
         listener.once('error', reject);
-        listener.listen({ host, port, reusePort: true } as Parameters<NetServer['listen']>[0], () => {
+        listener.listen({ host, port, reusePort: true }, () => {
           listener.off('error', reject);
           resolve();
         });

@@ -6,7 +6,7 @@ import { createServer, type ListenOptions, type Server } from 'node:net';
  * the tests of the extra accept listeners check the server's own count against these.
  */
 
-function listen(server: Server, options: ListenOptions & { reusePort?: boolean }): Promise<void> {
+function listen(server: Server, options: ListenOptions): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options, () => {
