@@ -14,6 +14,7 @@ interface Step {
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
+  env?: Record<string, unknown>;
 }
 
 describe('.github/workflows/ci.yml', () => {
@@ -26,11 +27,22 @@ describe('.github/workflows/ci.yml', () => {
     expect(workflow.permissions).toEqual({ contents: 'read' });
   });
 
-  it('runs .ci/run on Node 20 and 24', () => {
+  it("runs .ci/run, tests included, on Node 22 and 24: the lowest line package.json declares and the image's", () => {
     const steps = jobs.test.steps;
-    expect(steps.some((step) => step.run?.trim() === 'bash .ci/run')).toBe(true);
-    expect(jobs.test.strategy?.matrix?.node).toEqual([20, 24]);
+    const ciRun = steps.find((step) => step.run?.trim() === 'bash .ci/run');
     expect(existsSync(join(ROOT, '.ci', 'run'))).toBe(true);
+    expect(jobs.test.strategy?.matrix?.node).toEqual([22, 24]);
+    // setup-node installs the matrix's Node, and .ci/run runs the tests on it, not on 24 only.
+    expect(steps.find((step) => step.uses?.startsWith('actions/setup-node'))?.with?.['node-version']).toBe(
+      '${{ matrix.node }}',
+    );
+    expect(ciRun?.env?.KV_TEST_NODE).toBe('${{ matrix.node }}');
+    expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).toContain('KV_TEST_NODE');
+
+    const engines = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).engines.node;
+    expect(engines).toBe('>=22.12');
+    const image = /^ARG NODE_IMAGE=node:(\d+)-/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+    expect(image).toBe('24');
   });
 
   it('builds the Dockerfile and smoke-tests the image on the endpoints the app serves', () => {

@@ -14,9 +14,13 @@ const entries: [string, string][] = [
   ['__proto__', '11'],
   ['plus+sign', '12'],
 ];
-// UTF-8 byte order: astral characters (4 bytes, F0...) sort after U+FFFF (EF BF BF),
-// although JavaScript's UTF-16 comparison puts them before it.
-const byteOrder = entries.map(([key]) => key).sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+/**
+ * The keys in UTF-8 byte order, written out by hand (the store sorts with the same
+ * comparison a computed list would use): '_' (5F) before the letters; 'cafe' before
+ * 'café' (65 before C3); then 'ÿ' (C3 BF), U+FFFF (EF BF BF), and the astral '😀'
+ * (F0 9F 98 80) last, although JavaScript's UTF-16 comparison puts it before U+FFFF.
+ */
+const byteOrder = ['__proto__', 'a', 'ab', 'abc', 'b', 'cafe', 'café', 'plus+sign', 'z', 'ÿ', '\uffff', '😀'];
 
 describe('POST /keys/_mget and GET /keys (e2e)', () => {
   let testApp: TestApp;

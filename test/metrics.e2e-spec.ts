@@ -1,3 +1,4 @@
+import type { InjectOptions } from 'fastify';
 import { rename, writeFile } from 'node:fs/promises';
 import { DatasetService } from '../src/dataset/dataset.service.js';
 import { parseMetrics, valueOf, type Sample } from './support/prometheus.js';
@@ -15,67 +16,125 @@ async function scrape(testApp: TestApp): Promise<{ text: string; samples: Sample
   return { text: response.body, samples: parseMetrics(response.body) };
 }
 
+/** A request series as the test names it: `METHOD route status`. */
+const seriesOf = (labels: Record<string, string>) => `${labels.method} ${labels.route} ${labels.status_code}`;
+/** The bucket bound of an `le` label, `+Inf` included. */
+const bound = (le: string) => (le === '+Inf' ? Infinity : Number(le));
+
+/**
+ * What the test sent, counted by the test: every request, the route template it was sent
+ * to (written by hand at each call) and the status it got, and how long it took as the
+ * test timed it from outside, around the whole exchange (the server's own timing lies
+ * within). `/metrics` must agree with this, not with itself.
+ */
+class SentRequests {
+  private readonly series = new Map<string, { count: number; seconds: number; longest: number }>();
+
+  note(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${route} ${status}`;
+    const series = this.series.get(key) ?? { count: 0, seconds: 0, longest: 0 };
+    this.series.set(key, {
+      count: series.count + 1,
+      seconds: series.seconds + seconds,
+      longest: Math.max(series.longest, seconds),
+    });
+  }
+
+  counts(): Record<string, number> {
+    return Object.fromEntries([...this.series].map(([key, { count }]) => [key, count]));
+  }
+
+  timing(key: string): { seconds: number; longest: number } {
+    return this.series.get(key)!;
+  }
+}
+
 describe('GET /metrics after traffic (e2e, inject)', () => {
   let testApp: TestApp;
   let text: string;
   let samples: Sample[];
-  const requests = (method: string, route: string, status: number) =>
-    valueOf(samples, 'http_requests_total', { method, route, status_code: String(status) });
+  const sent = new SentRequests();
+  /** One value per series of `name`, keyed as the test names series. */
+  const perSeries = (name: string, labels: Record<string, string> = {}) =>
+    Object.fromEntries(
+      samples
+        .filter((sample) => sample.name === name && Object.entries(labels).every(([l, v]) => sample.labels[l] === v))
+        .map((sample) => [seriesOf(sample.labels), sample.value]),
+    );
+
+  /** Sends a request that must get `status`, and notes it under `route`. */
+  async function send(options: InjectOptions & { url: string }, route: string, status: number) {
+    const startedAt = performance.now();
+    const response = await testApp.app.inject(options);
+    const seconds = (performance.now() - startedAt) / 1000;
+    expect({ url: options.url, status: response.statusCode }).toEqual({ url: options.url, status });
+    sent.note(options.method ?? 'GET', route, status, seconds);
+    return response;
+  }
 
   beforeAll(async () => {
     testApp = await startTestApp(`${KEY} ${VALUE}\nalpha 1\n`);
-    const inject = testApp.app.inject.bind(testApp.app);
-    const hit = await inject({ url: `/keys/${KEY}` });
-    expect(hit.statusCode).toBe(200);
-    expect((await inject({ url: `/key/${KEY}` })).statusCode).toBe(200);
-    expect((await inject({ method: 'HEAD', url: `/keys/${KEY}` })).statusCode).toBe(200);
-    const notModified = await inject({ url: `/keys/${KEY}`, headers: { 'if-none-match': hit.headers.etag as string } });
-    expect(notModified.statusCode).toBe(304);
-    expect((await inject({ url: `/keys/${MISSING}` })).statusCode).toBe(404);
-    expect((await inject({ url: `/key/${MISSING}` })).statusCode).toBe(404);
-    expect((await inject({ url: `/keys/${KEY}%20x` })).statusCode).toBe(400); // whitespace: no key can match
-    expect((await inject({ url: `/keys/${KEY}%ZZ` })).statusCode).toBe(400); // undecodable, still its route's
-    expect((await inject({ method: 'POST', url: '/keys/_mget', payload: { keys: [KEY, MISSING] } })).statusCode).toBe(
-      200,
-    );
-    expect((await inject({ url: `/keys?prefix=${KEY}` })).statusCode).toBe(200);
-    expect((await inject({ url: `/nowhere/${KEY}` })).statusCode).toBe(404);
-    expect((await inject({ url: '/health/ready' })).statusCode).toBe(200);
+    const hit = await send({ url: `/keys/${KEY}` }, '/keys/{key}', 200);
+    await send({ url: `/key/${KEY}` }, '/key/{key}', 200);
+    await send({ method: 'HEAD', url: `/keys/${KEY}` }, '/keys/{key}', 200);
+    await send({ url: `/keys/${KEY}`, headers: { 'if-none-match': hit.headers.etag as string } }, '/keys/{key}', 304);
+    await send({ url: `/keys/${KEY}`, headers: { accept: 'text/plain' } }, '/keys/{key}', 200);
+    await send({ url: `/keys/${MISSING}` }, '/keys/{key}', 404);
+    await send({ url: `/key/${MISSING}` }, '/key/{key}', 404);
+    await send({ url: `/keys/${KEY}%20x` }, '/keys/{key}', 400); // whitespace: no key can match
+    await send({ url: `/keys/${KEY}%ZZ` }, '/keys/{key}', 400); // undecodable, still its route's
+    await send({ method: 'POST', url: '/keys/_mget', payload: { keys: [KEY, MISSING] } }, '/keys/_mget', 200);
+    await send({ url: `/keys?prefix=${KEY}` }, '/keys', 200);
+    await send({ url: `/nowhere/${KEY}` }, 'unmatched', 404);
+    await send({ url: '/health/ready' }, '/health/ready', 200);
     ({ text, samples } = await scrape(testApp));
   });
   afterAll(() => testApp.close());
 
-  it('counts requests by method, route template and status code', () => {
-    expect(requests('GET', '/keys/{key}', 200)).toBe(1);
-    expect(requests('GET', '/keys/{key}', 304)).toBe(1);
-    expect(requests('HEAD', '/keys/{key}', 200)).toBe(1);
-    expect(requests('GET', '/keys/{key}', 404)).toBe(1);
-    expect(requests('GET', '/keys/{key}', 400)).toBe(2);
-    expect(requests('GET', '/key/{key}', 200)).toBe(1);
-    expect(requests('GET', '/key/{key}', 404)).toBe(1);
-    expect(requests('POST', '/keys/_mget', 200)).toBe(1);
-    expect(requests('GET', '/keys', 200)).toBe(1);
-    expect(requests('GET', '/health/ready', 200)).toBe(1);
-    // No route matched: an unknown path.
-    expect(requests('GET', 'unmatched', 404)).toBe(1);
-    expect(requests('GET', 'unmatched', 400)).toBeUndefined();
-    const total = samples.filter((sample) => sample.name === 'http_requests_total');
-    expect(total.reduce((sum, sample) => sum + sample.value, 0)).toBe(12);
+  it('counts every request the test sent, by method, route template and status code, and nothing else', () => {
+    expect(perSeries('http_requests_total')).toEqual(sent.counts());
   });
 
-  it('has a latency histogram with the same series and counts', () => {
-    const labels = { method: 'GET', route: '/keys/{key}', status_code: '200' };
-    expect(valueOf(samples, 'http_request_duration_seconds_count', labels)).toBe(1);
-    expect(valueOf(samples, 'http_request_duration_seconds_sum', labels)).toBeGreaterThan(0);
-    expect(valueOf(samples, 'http_request_duration_seconds_bucket', { ...labels, le: '+Inf' })).toBe(1);
-    expect(valueOf(samples, 'http_request_duration_seconds_bucket', { ...labels, le: '0.0005' })).toBeDefined();
-    const counts = samples.filter((sample) => sample.name === 'http_request_duration_seconds_count');
-    const totals = samples.filter((sample) => sample.name === 'http_requests_total');
-    expect(counts.map(({ labels: l, value }) => [l, value])).toEqual(totals.map(({ labels: l, value }) => [l, value]));
+  it('has a latency histogram with one series per counted series, holding those requests', () => {
+    expect(perSeries('http_request_duration_seconds_count')).toEqual(sent.counts());
+    expect(perSeries('http_request_duration_seconds_bucket', { le: '+Inf' })).toEqual(sent.counts());
+  });
+
+  it('puts each request in a bucket its time allows: no observation is longer than the test measured', () => {
+    const buckets = samples.filter((sample) => sample.name === 'http_request_duration_seconds_bucket');
+    for (const [series, count] of Object.entries(sent.counts())) {
+      const { seconds, longest } = sent.timing(series);
+      const cumulative = buckets
+        .filter((sample) => seriesOf(sample.labels) === series)
+        .map((sample) => ({ le: bound(sample.labels.le), value: sample.value }))
+        .sort((a, b) => a.le - b.le);
+      expect(cumulative.map(({ le }) => le)).toEqual([
+        0.0005,
+        0.001,
+        0.0025,
+        0.005,
+        0.01,
+        0.025,
+        0.05,
+        0.1,
+        0.25,
+        0.5,
+        1,
+        2.5,
+        5,
+        Infinity,
+      ]);
+      cumulative.forEach(({ value }, i) => expect(value).toBeGreaterThanOrEqual(i === 0 ? 0 : cumulative[i - 1].value));
+      // Every request took at most `longest`: all of them are at or below the first bound above it.
+      const above = cumulative.find(({ le }) => le >= longest)!;
+      expect({ series, le: above.le, value: above.value }).toEqual({ series, le: above.le, value: count });
+      const sum = perSeries('http_request_duration_seconds_sum')[series];
+      expect({ series, sum, withinMeasured: sum <= seconds }).toEqual({ series, sum, withinMeasured: true });
+    }
   });
 
   it('counts look-up hits (200, 304) and misses (404); a 400 is neither', () => {
-    expect(valueOf(samples, 'kv_lookups_total', { result: 'hit' })).toBe(4);
+    expect(valueOf(samples, 'kv_lookups_total', { result: 'hit' })).toBe(5);
     expect(valueOf(samples, 'kv_lookups_total', { result: 'miss' })).toBe(2);
   });
 

@@ -1,6 +1,11 @@
-// Every response's latency, status and completion second, kept raw (a Float64Array that
-// grows) so that percentiles up to 99.99 and the maximum are exact, not bucketed.
-import { percentile } from './server.mjs';
+// Every response's latency, status and completion second. Latencies go into an HDR
+// histogram (hdr-histogram-js) in microseconds with 3 significant digits: every
+// percentile, 99.99% and the maximum included, is within 0.1% (to the microsecond below
+// 2 ms), in about 100 kB however long the run. Keeping every latency instead cost 8
+// bytes a response and a sort of them all at the end (5M responses: 67 MB, 0.7 s).
+import { build } from 'hdr-histogram-js';
+
+const MICROSECONDS_PER_MS = 1000;
 
 /** The original's (Locust's) percentile columns. */
 export const TABLE_PERCENTILES = [50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100];
@@ -9,8 +14,7 @@ export class LatencyRecorder {
   constructor(startedAt = performance.now()) {
     this.startedAt = startedAt;
     this.endsAt = Infinity;
-    this.latencies = new Float64Array(1 << 16);
-    this.count = 0;
+    this.latencies = build({ lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3, autoResize: true });
     this.status = { ok: 0, notFound: 0, other: 0 };
     this.otherStatuses = {};
     this.errors = 0;
@@ -28,12 +32,7 @@ export class LatencyRecorder {
   response(statusCode, latencyMs) {
     const now = performance.now();
     if (now > this.endsAt) return;
-    if (this.count === this.latencies.length) {
-      const bigger = new Float64Array(this.latencies.length * 2);
-      bigger.set(this.latencies);
-      this.latencies = bigger;
-    }
-    this.latencies[this.count++] = latencyMs;
+    this.latencies.recordValue(Math.round(latencyMs * MICROSECONDS_PER_MS));
     if (statusCode >= 200 && statusCode < 300) this.status.ok++;
     else if (statusCode === 404) this.status.notFound++;
     else {
@@ -62,43 +61,49 @@ export class LatencyRecorder {
     return this.perSecond[second];
   }
 
-  sorted() {
-    return this.latencies.slice(0, this.count).sort();
+  /** Responses recorded. */
+  get count() {
+    return this.latencies.totalCount;
+  }
+
+  /** The latency (ms) that `p` percent of responses took at most; NaN before any. */
+  percentile(p) {
+    return this.count ? this.latencies.getValueAtPercentile(p) / MICROSECONDS_PER_MS : NaN;
   }
 
   /** The numbers a report shows; `seconds` is the measured window's length. */
   summary(seconds) {
-    const sorted = this.sorted();
-    const percentiles = Object.fromEntries(TABLE_PERCENTILES.map((p) => [p, percentile(sorted, p)]));
+    const percentiles = Object.fromEntries(TABLE_PERCENTILES.map((p) => [p, this.percentile(p)]));
     return {
       requests: this.count,
       seconds,
       throughput: this.count / seconds,
       percentiles,
-      mean: this.count ? sorted.reduce((sum, value) => sum + value, 0) / this.count : NaN,
+      mean: this.count ? this.latencies.mean / MICROSECONDS_PER_MS : NaN,
       status: { ...this.status, others: this.otherStatuses },
       errors: this.errors,
       timeouts: this.timeouts,
       errorMessages: this.errorMessages,
       perSecond: this.perSecond,
-      curve: percentileCurve(sorted),
+      curve: this.percentileCurve(),
     };
   }
-}
 
-/**
- * Points of the percentile curve on a "nines" scale (50, 90, 99, 99.9, ...), dense enough
- * to draw and small enough to keep in the JSON report instead of every latency.
- */
-export function percentileCurve(sorted) {
-  if (sorted.length === 0) return [];
-  const points = [];
-  for (let nines = 0; nines <= Math.log10(sorted.length) + 0.01; nines += 0.05) {
-    const p = 100 * (1 - 10 ** -nines);
-    points.push({ p, ms: percentile(sorted, p) });
+  /**
+   * Points of the percentile curve on a "nines" scale (50, 90, 99, 99.9, ...), as far as
+   * the responses recorded resolve it, dense enough to draw and small enough to keep in
+   * the JSON report.
+   */
+  percentileCurve() {
+    if (this.count === 0) return [];
+    const points = [];
+    for (let nines = 0; nines <= Math.log10(this.count) + 0.01; nines += 0.05) {
+      const p = 100 * (1 - 10 ** -nines);
+      points.push({ p, ms: this.percentile(p) });
+    }
+    points.push({ p: 100, ms: this.percentile(100) });
+    return points;
   }
-  points.push({ p: 100, ms: sorted[sorted.length - 1] });
-  return points;
 }
 
 /** Milliseconds as the tables show them: 0.42, 6.1, 16, 210. */

@@ -100,11 +100,6 @@ export function cpuSeconds(pid) {
   return ticks / 100;
 }
 
-export function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted.length % 2

@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
+import { reusePortWorks } from '../../test/support/listening-sockets.js';
 import { probePort, supportsReusePort } from './accept-listeners.js';
 
 describe('supportsReusePort', () => {
@@ -14,6 +15,10 @@ describe('supportsReusePort', () => {
     ['26.1.0', true],
   ])('Node %s: %p', (version, expected) => {
     expect(supportsReusePort(version)).toBe(expected);
+  });
+
+  it(`agrees with what this runtime does (Node ${process.versions.node}): two sockets on one port`, async () => {
+    expect(supportsReusePort()).toBe(await reusePortWorks());
   });
 });
 

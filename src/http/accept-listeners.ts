@@ -41,7 +41,12 @@ export function probePort(host: string, port: number): Promise<number> {
 
 export interface AcceptListeners {
   readonly count: number;
-  /** Stops accepting on every extra socket (the server's own is closed by the server). */
+  /**
+   * Stops accepting on every extra socket (the server's own is closed by the server).
+   * It does not wait for the connections they accepted: the HTTP server owns those and
+   * closes them as it closes. (`net.Server.close`'s callback would wait for them, and
+   * so for idle keep-alive connections the HTTP server has not closed yet.)
+   */
   close(): Promise<void>;
 }
 
@@ -52,16 +57,17 @@ export async function openAcceptListeners(
   count: number,
 ): Promise<AcceptListeners> {
   const listeners: NetServer[] = [];
-  const close = async () => {
-    await Promise.all(listeners.map((listener) => new Promise((resolve) => listener.close(resolve))));
+  const close = () => {
+    for (const listener of listeners) listener.close();
     listeners.length = 0;
+    return Promise.resolve();
   };
   try {
     for (let i = 0; i < count; i++) {
       const listener = createServer((socket) => server.emit('connection', socket));
       await new Promise<void>((resolve, reject) => {
         listener.once('error', reject);
-        listener.listen({ host, port, reusePort: true } as Parameters<NetServer['listen']>[0], () => {
+        listener.listen({ host, port, reusePort: true }, () => {
           listener.off('error', reject);
           resolve();
         });

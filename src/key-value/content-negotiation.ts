@@ -7,21 +7,38 @@
  */
 export type Representation = 'json' | 'raw';
 
+/** Distinct Accept headers remembered before starting over. */
 const CACHE_LIMIT = 256;
-const cache = new Map<string, Representation>();
+
+/**
+ * `choose`, remembering its answer per Accept header: clients send the same few headers
+ * again and again. Holds at most `limit` headers; when full it starts over rather than
+ * track which header was used last, because an LRU (lru-cache) does that bookkeeping on
+ * every hit, on the look-up's hot path, and the few headers in use refill it at once.
+ */
+export function rememberChoices(
+  choose: (accept: string) => Representation,
+  limit: number,
+): (accept: string) => Representation {
+  const answers = new Map<string, Representation>();
+  return (accept) => {
+    let choice = answers.get(accept);
+    if (choice === undefined) {
+      choice = choose(accept);
+      if (answers.size >= limit) answers.clear();
+      answers.set(accept, choice);
+    }
+    return choice;
+  };
+}
+
+const negotiateRemembered = rememberChoices(negotiate, CACHE_LIMIT);
 
 export function chooseRepresentation(accept: string | undefined): Representation {
   // The common cases cost one comparison: no header, a wildcard, or JSON.
   if (accept === undefined || accept === '*/*' || accept === 'application/json') return 'json';
   if (accept === 'text/plain') return 'raw';
-  // Clients send the same few headers again and again: remember the answers.
-  let choice = cache.get(accept);
-  if (choice === undefined) {
-    choice = negotiate(accept);
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    cache.set(accept, choice);
-  }
-  return choice;
+  return negotiateRemembered(accept);
 }
 
 interface Match {

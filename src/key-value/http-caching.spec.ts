@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { entityTag, ifNoneMatchMatches, successCacheControl } from './http-caching.js';
 
 describe('entityTag', () => {
-  it('is a quoted 64-bit hex tag that depends on the content only', () => {
+  // That a tag depends on the content only (no seed, no process state) is what the fixed
+  // tags below and the two replicas of test/caching.e2e-spec.ts show.
+  it('is a quoted 64-bit hex tag', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme' }), (body) => {
-        const tag = entityTag(body);
-        expect(tag).toMatch(/^"[0-9a-f]{16}"$/);
-        expect(entityTag(`${body}`)).toBe(tag);
+        expect(entityTag(body)).toMatch(/^"[0-9a-f]{16}"$/);
       }),
     );
   });
