@@ -45,11 +45,12 @@ function assertRunnable(example: DocExample): void {
   if (!example.command.startsWith('curl ')) throw new Error(`${where}: a console example must be a curl command`);
   if (!example.command.includes(DOCUMENTED_ORIGIN))
     throw new Error(`${where}: the example must call ${DOCUMENTED_ORIGIN}`);
-  const elsewhere = example.command.replaceAll(DOCUMENTED_ORIGIN, '');
-  if (/localhost|127\.0\.0\.1|:\/\//.test(elsewhere.replaceAll(`http://`, ''))) {
-    throw new Error(`${where}: an example may only call ${DOCUMENTED_ORIGIN}`);
-  }
+  const rest = example.command.replaceAll(`http://${DOCUMENTED_ORIGIN}`, '').replaceAll(DOCUMENTED_ORIGIN, '');
+  if (OTHER_TARGET.test(rest)) throw new Error(`${where}: an example may only call ${DOCUMENTED_ORIGIN}`);
 }
+
+/** Anything that looks like another host: a scheme, a name with a port, or a dotted name before a path. */
+const OTHER_TARGET = /:\/\/|localhost|\b\d+\.\d+\.\d+\.\d+|\b[\w-]+:\d+|\b[\w-]+(\.[\w-]+)+(:\d+)?\//i;
 
 describe('the console examples of README.md and docs/', () => {
   const servers = new Map<string, ServerProcess>();
@@ -137,6 +138,24 @@ describe('the examples convention', () => {
     expect(asShown('HTTP/1.1 200 OK\r\nbody', shown)).not.toEqual(shown);
     expect(asShown('HTTP/1.1 200 OK\r\nx-request-id: \r\nbody', shown)).not.toEqual(shown);
     expect(asShown('HTTP/1.1 200 OK\r\nx-request-ix: abc\r\nbody', shown)).not.toEqual(shown);
+  });
+
+  it('runs only curl against the documented origin', () => {
+    const example = (command: string) => ({ file: 'p.md', line: 1, command, shown: [], server: '' });
+    expect(() =>
+      assertRunnable(example("curl -s -H 'Accept: text/plain;q=0.9' localhost:8080/keys/a.b")),
+    ).not.toThrow();
+    expect(() => assertRunnable(example('curl -s http://localhost:8080/keys/x'))).not.toThrow();
+    for (const command of [
+      'ls localhost:8080',
+      'curl -s localhost:9090/keys/x',
+      'curl -s example.com/x localhost:8080/keys/x',
+      'curl -s https://localhost:8080/x',
+      'curl -s 10.0.0.1/x localhost:8080/y',
+      'curl -s other:80 localhost:8080/y',
+    ]) {
+      expect(() => assertRunnable(example(command))).toThrow();
+    }
   });
 
   it('refuses a console block without a command, and a marker before anything else', () => {
