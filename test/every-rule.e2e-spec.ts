@@ -6,7 +6,7 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 
 /**
  * test/fixtures/every-rule.data holds 100 lines with every rule of the data format
- * (contract section 1): each line's expected meaning is written out below, by hand,
+ * (docs/data-format.md): each line's expected meaning is written out below, by hand,
  * and checked through HTTP.
  */
 const FIXTURE = join(__dirname, 'fixtures', 'every-rule.data');

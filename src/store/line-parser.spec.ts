@@ -528,7 +528,7 @@ describe('LineParser: long lines', () => {
 });
 
 // ---------------------------------------------------------------------------------------
-// Property test against an independent model of contract section 1.
+// Property test against an independent model of the data format (docs/data-format.md).
 
 /** Unicode White_Space (PropList.txt), written out rather than taken from a regex. */
 const WHITE_SPACE = new Set<number>([

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 
 /**
- * Streaming parser for the `<key> <value>` data format (contract section 1).
+ * Streaming parser for the `<key> <value>` data format (docs/data-format.md).
  *
  * It works on bytes, never on whole-file strings: chunks are pushed as they are read,
  * each complete line is reported as byte offsets into a buffer, and only a line split
