@@ -27,3 +27,18 @@ export function keyFromUrl(url: string): string | undefined {
   }
   return isPossibleKey(key) ? key : undefined;
 }
+
+/**
+ * Whether the request target as the client sent it can be percent-decoded. A target
+ * that cannot is routed with its bad escapes replaced (see `src/http/routable-url.ts`),
+ * so a look-up that refuses its key asks this to say which mistake the client made.
+ */
+export function isDecodableTarget(originalUrl: string): boolean {
+  const queryStart = originalUrl.indexOf('?');
+  try {
+    decodeURIComponent(queryStart === -1 ? originalUrl : originalUrl.slice(0, queryStart));
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -9,7 +9,7 @@ import type { AppConfig } from '../config/environment.js';
 import { DatasetService } from '../dataset/dataset.service.js';
 import { chooseRepresentation } from './content-negotiation.js';
 import { DATASET_VERSION_HEADER, entityTag, ifNoneMatchMatches, successCacheControl } from './http-caching.js';
-import { keyFromUrl } from './key-path.js';
+import { isDecodableTarget, keyFromUrl } from './key-path.js';
 import { KEY_ROUTES, KeyRoute } from './key-routes.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -17,6 +17,7 @@ const TEXT_TYPE = 'text/plain; charset=utf-8';
 // Misses and bad keys are answered with bodies serialized once, here, instead of
 // throwing exceptions (a stack trace per request) through Nest's filters.
 const NOT_FOUND = new ErrorReply(404, 'Key not found');
+const MALFORMED_URL = new ErrorReply(400, 'Malformed URL: invalid percent-encoding');
 const BAD_KEY = new ErrorReply(
   400,
   'Invalid key: it must be non-empty, valid percent-encoded UTF-8, without whitespace',
@@ -107,7 +108,7 @@ export class KeysController {
     reply.header('vary', 'Accept').header(DATASET_VERSION_HEADER, summary.version);
     const key = keyFromUrl(request.url);
     if (key === undefined) {
-      sendError(reply, BAD_KEY);
+      sendError(reply, isDecodableTarget(request.originalUrl) ? BAD_KEY : MALFORMED_URL);
       return;
     }
     const raw = chooseRepresentation(request.headers.accept) === 'raw';
