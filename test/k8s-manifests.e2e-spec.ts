@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
-import { assertKubectl, kustomizations, render, ROOT, validateSchemas } from './support/k8s.js';
+import { assertKubectl, composition, kustomizations, render, ROOT, validateSchemas } from './support/k8s.js';
+import { allComponents } from './support/k8s-components.js';
 import {
   documentedDefaultPort,
   envOf,
@@ -26,10 +27,11 @@ import {
 import { startTestApp } from './support/test-app.js';
 
 /**
- * The Kubernetes manifests under k8s/: every kustomization renders, every object is
- * valid against the Kubernetes API schemas, the Deployment keeps its hardening and
- * shutdown timing, and what it points at (probe paths, port, env, ConfigMaps, the
- * production dataset download) really works with this application.
+ * The Kubernetes manifests under k8s/: every kustomization, and the base with each
+ * component, renders, every object is valid against the Kubernetes API schemas, the
+ * Deployment keeps its hardening and shutdown timing, and what it points at (probe
+ * paths, port, env, ConfigMaps, the production dataset download) really works with
+ * this application. Every combination of components: k8s-components.e2e-spec.ts.
  */
 
 const EXPECTED_KINDS = new Set([
@@ -40,15 +42,20 @@ const EXPECTED_KINDS = new Set([
   'policy/v1/PodDisruptionBudget',
   'autoscaling/v2/HorizontalPodAutoscaler',
   'networking.k8s.io/v1/NetworkPolicy',
-  // The Prometheus Operator's, in overlays/monitoring.
+  // The components': the Prometheus Operator's, KEDA's, the Gateway API's, Ingress.
   'monitoring.coreos.com/v1/ServiceMonitor',
+  'monitoring.coreos.com/v1/PrometheusRule',
+  'keda.sh/v1alpha1/ScaledObject',
+  'gateway.networking.k8s.io/v1/Gateway',
+  'gateway.networking.k8s.io/v1/HTTPRoute',
+  'networking.k8s.io/v1/Ingress',
 ]);
 const NAME_LABEL = 'app.kubernetes.io/name';
 /** Time a drain needs after KV_SHUTDOWN_DELAY_MS before the kubelet's SIGKILL. */
 const DRAIN_MARGIN_MS = 10_000;
 const CONFIGMAP_LIMIT_BYTES = 1024 * 1024;
 
-const DIRS = kustomizations();
+const DIRS = [...kustomizations(), ...allComponents().map((component) => composition([component]))];
 
 beforeAll(() => assertKubectl());
 
@@ -67,9 +74,16 @@ it('the schema validator rejects what the API server would (so a pass means some
       metadata: { name: 'x' },
       spec: { endpoints: [{ port: 8080 }] },
     },
+    { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'x' }, spec: { minReplicaCount: 1 } },
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'x' },
+      spec: { rules: [{ matches: [{ path: { type: 'Glob', value: '/keys' } }] }] },
+    },
   ];
   const results = validateSchemas(bad);
-  expect(results).toHaveLength(4);
+  expect(results).toHaveLength(6);
   for (const result of results) expect(result.error).toEqual(expect.any(String));
 });
 
@@ -283,9 +297,11 @@ describe.each(DIRS)('%s', (dir) => {
     else expect(budget.maxUnavailable).toBeGreaterThanOrEqual(1);
   });
 
-  it('autoscales the Deployment by name on CPU, from no fewer than its replicas (when it has an HPA)', () => {
+  it('has one autoscaler (an HPA, or a KEDA ScaledObject that makes one) on the Deployment, CPU among its metrics', () => {
     const hpas = find(objects(), 'HorizontalPodAutoscaler');
-    if (dir !== 'k8s/overlays/dev') expect(hpas).toHaveLength(1);
+    const scaledObjects = find(objects(), 'ScaledObject');
+    expect(hpas.length + scaledObjects.length).toBe(dir === 'k8s/overlays/dev' ? 0 : 1);
+    const target = { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment().metadata.name };
     for (const hpa of hpas) {
       const hpaSpec = spec(hpa) as {
         scaleTargetRef: unknown;
@@ -294,11 +310,7 @@ describe.each(DIRS)('%s', (dir) => {
         metrics: unknown[];
         behavior?: { scaleDown?: { stabilizationWindowSeconds?: number } };
       };
-      expect(hpaSpec.scaleTargetRef).toEqual({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        name: deployment().metadata.name,
-      });
+      expect(hpaSpec.scaleTargetRef).toEqual(target);
       expect(hpaSpec.minReplicas).toBe(deployment().spec.replicas);
       expect(hpaSpec.maxReplicas).toBeGreaterThan(hpaSpec.minReplicas);
       expect(hpaSpec.metrics).toContainEqual({
@@ -306,6 +318,28 @@ describe.each(DIRS)('%s', (dir) => {
         resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
       });
       expect(hpaSpec.behavior?.scaleDown?.stabilizationWindowSeconds).toBeGreaterThan(0);
+    }
+    for (const scaledObject of scaledObjects) {
+      const scaledSpec = spec(scaledObject) as {
+        scaleTargetRef: unknown;
+        minReplicaCount: number;
+        maxReplicaCount: number;
+        triggers: { type: string; metricType?: string; metadata: Record<string, string> }[];
+        advanced?: {
+          horizontalPodAutoscalerConfig?: { behavior?: { scaleDown?: { stabilizationWindowSeconds?: number } } };
+        };
+      };
+      expect(scaledSpec.scaleTargetRef).toEqual(target);
+      expect(scaledSpec.minReplicaCount).toBe(deployment().spec.replicas);
+      expect(scaledSpec.maxReplicaCount).toBeGreaterThan(scaledSpec.minReplicaCount);
+      expect(scaledSpec.triggers).toContainEqual({
+        type: 'cpu',
+        metricType: 'Utilization',
+        metadata: { containerName: 'kv-server', value: '70' },
+      });
+      expect(scaledSpec.triggers.map((trigger) => trigger.type)).toContain('prometheus');
+      const behavior = scaledSpec.advanced?.horizontalPodAutoscalerConfig?.behavior;
+      expect(behavior?.scaleDown?.stabilizationWindowSeconds).toBeGreaterThan(0);
     }
   });
 

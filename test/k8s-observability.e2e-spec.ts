@@ -1,9 +1,10 @@
-import { assertKubectl, kustomizations, render, type K8sObject } from './support/k8s.js';
+import { assertKubectl, composition, kustomizations, render, type K8sObject } from './support/k8s.js';
+import { allComponents } from './support/k8s-components.js';
 
 /**
  * What the Kubernetes manifests say about metrics and access control: where Prometheus
- * scrapes (the base's annotations or overlays/monitoring's ServiceMonitor), and the API
- * keys Secret (optional in the base, required by overlays/access-control). Schema
+ * scrapes (the base's annotations or components/monitoring's ServiceMonitor), and the API
+ * keys Secret (optional in the base, required by components/access-control/api-keys). Schema
  * validation, probes and the rest are in k8s-manifests.e2e-spec.ts.
  */
 
@@ -43,7 +44,9 @@ function server(deployment: Deployment): Container {
 
 beforeAll(() => assertKubectl());
 
-describe.each(kustomizations())('%s', (dir) => {
+const API_KEYS = composition(['k8s/components/access-control/api-keys']);
+
+describe.each([...kustomizations(), ...allComponents().map((component) => composition([component]))])('%s', (dir) => {
   it('tells Prometheus where to scrape: pod annotations or a ServiceMonitor of the Service, not both', () => {
     const objects = render(dir);
     const deployment = only<Deployment>(objects, 'Deployment');
@@ -97,8 +100,8 @@ describe('the API keys Secret', () => {
     expect(file).toBeUndefined();
   });
 
-  it('is required and read by overlays/access-control', () => {
-    const { volume, mount, file } = apiKeys('k8s/overlays/access-control');
+  it.each([API_KEYS, 'k8s/overlays/production'])('is required and read by %s', (dir) => {
+    const { volume, mount, file } = apiKeys(dir);
     expect(volume?.secret).toMatchObject({ secretName: 'kv-server-api-keys', optional: false });
     expect(file).toBe(`${mount?.mountPath}/keys`);
   });

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
 
 export const ROOT = join(__dirname, '..', '..');
 export const K8S_DIR = join(ROOT, 'k8s');
@@ -54,18 +55,58 @@ export function assertKubectl(): void {
 }
 
 const rendered = new Map<string, K8sObject[]>();
+const COMPOSITION_SEPARATOR = ' + ';
 
-/** `kubectl kustomize <dir>`, parsed; throws kubectl's stderr when it fails. Cached per directory. */
+/**
+ * The name of an overlay made of the base and these components (directories relative
+ * to the repository root, e.g. `k8s/components/monitoring`), as `render` takes it.
+ */
+export function composition(components: string[]): string {
+  return ['k8s/base', ...components].join(COMPOSITION_SEPARATOR);
+}
+
+/**
+ * `kubectl kustomize` of a directory, or of a composition (see `composition`): an
+ * overlay listing the base and the components, written to a temporary directory
+ * (kustomize takes only relative paths) and removed once rendered.
+ */
+function kustomize(target: string): string {
+  const [base, ...components] = target.split(COMPOSITION_SEPARATOR);
+  if (components.length === 0) return runKustomize(join(ROOT, target));
+  const dir = mkdtempSync(join(tmpdir(), 'kv-kustomize-'));
+  try {
+    const from = (path: string) => relative(dir, join(ROOT, path));
+    const kustomization = {
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: [from(base)],
+      components: components.map(from),
+    };
+    writeFileSync(join(dir, 'kustomization.yaml'), stringify(kustomization));
+    return runKustomize(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function runKustomize(dir: string): string {
+  return execFileSync(kubectl(), ['kustomize', dir], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+/**
+ * `kubectl kustomize` of a directory relative to the repository root or of a
+ * `composition`, parsed; throws kubectl's stderr when it fails. Cached per target.
+ */
 export function render(dir: string): K8sObject[] {
   const cached = rendered.get(dir);
   if (cached !== undefined) return cached;
   let output: string;
   try {
-    output = execFileSync(kubectl(), ['kustomize', join(ROOT, dir)], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    output = kustomize(dir);
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? '');
     throw new Error(`kubectl kustomize ${dir} failed: ${stderr.trim() || (error as Error).message}`, { cause: error });
@@ -82,14 +123,19 @@ export function render(dir: string): K8sObject[] {
 
 /**
  * The schema validation of the npm package kubernetes-models (Kubernetes' OpenAPI
- * schemas compiled with ajv), and of @kubernetes-models/prometheus-operator for the
- * Prometheus Operator's kinds (its CRDs' schemas). They ship as ES modules only, which
- * Jest's CommonJS transform cannot load, so this runs in a child Node process. Types,
- * formats, enums and required fields are checked; fields the schema does not know are not.
+ * schemas compiled with ajv), and for custom resources of the @kubernetes-models
+ * package made from the CRDs' own schemas: the Prometheus Operator's, KEDA's and the
+ * Gateway API's. They ship as ES modules only, which Jest's CommonJS transform cannot
+ * load, so this runs in a child Node process. Types, formats, enums, patterns and
+ * required fields are checked; fields the schema does not know are not.
  */
 const VALIDATOR = `
-const modelPackage = (apiVersion) =>
-  apiVersion.startsWith('monitoring.coreos.com/') ? '@kubernetes-models/prometheus-operator' : 'kubernetes-models';
+const CRD_MODELS = {
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+  'keda.sh': '@kubernetes-models/keda',
+  'gateway.networking.k8s.io': '@kubernetes-models/gateway-api',
+};
+const modelPackage = (apiVersion) => CRD_MODELS[apiVersion.split('/').slice(0, -1).join('/')] ?? 'kubernetes-models';
 let input = '';
 for await (const chunk of process.stdin) input += chunk;
 const results = [];
