@@ -105,6 +105,8 @@ export class CompactStoreBuilder implements StoreBuilder {
     if (this.finished) throw new Error('CompactStoreBuilder.finish() called twice');
     this.finished = true;
     this.chunk = undefined;
+    // Only the bytes in use: a snapshot writes the segments out as they are.
+    if (this.segments.length > 0) this.segments[this.segments.length - 1] = this.segment.subarray(0, this.segmentUsed);
     const records = new RecordCursor(
       this.segments,
       Uint32Array.from(this.segmentFirstEntry),
@@ -172,6 +174,7 @@ export class CompactStoreBuilder implements StoreBuilder {
 
   private startSegment(minimumSize: number): void {
     const size = Math.max(minimumSize, this.nextSegmentSize);
+    if (this.segments.length > 0) this.segments[this.segments.length - 1] = this.segment.subarray(0, this.segmentUsed);
     this.segment = Buffer.from(new ArrayBuffer(size));
     this.segmentUsed = 0;
     this.segments.push(this.segment);
