@@ -20,11 +20,11 @@ export interface WorkerLoadOptions extends Omit<LoadOptions, 'createBuilder'> {
 const DEFAULT_PROGRESS_INTERVAL_MS = 1000;
 
 /**
- * Loads a data file into a CompactStore in a worker thread, so the event loop stays
- * free while a large file loads: a text file as `loadDataset` does (same options but
- * the builder, same errors: DatasetLoadError with the same messages, same summary), or
- * a snapshot, recognised by its magic bytes, whatever its name. The store's memory is
- * transferred from the worker, not copied.
+ * `loadDataset` with a CompactStore, built in a worker thread so the event loop stays
+ * free while a large text file loads. Same options (but the builder), same errors
+ * (DatasetLoadError with the same messages), same summary. The store's memory is
+ * transferred from the worker, not copied. (`loadDataFile` is the entry point that
+ * takes snapshots too.)
  */
 export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): Promise<Dataset> {
   const startedAt = performance.now();
@@ -67,7 +67,7 @@ export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): P
       } else {
         settled = true;
         const store = new CompactStore(message.parts);
-        const { version, format, bytes, lines, duplicatesOverridden, malformedSkipped } = message.summary;
+        const { version, bytes, lines, duplicatesOverridden, malformedSkipped } = message.summary;
         resolve({
           store,
           malformedSamples: message.malformedSamples,
@@ -75,7 +75,7 @@ export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): P
           summary: {
             version,
             source: path,
-            format,
+            format: 'text',
             keys: store.size,
             bytes,
             lines,

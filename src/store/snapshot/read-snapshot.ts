@@ -90,9 +90,10 @@ export async function verifySnapshot(
   header: SnapshotHeader,
   onProgress?: (progress: ReadProgress) => void,
 ): Promise<void> {
-  const scratch = Array.from({ length: READS_IN_FLIGHT }, () => Buffer.allocUnsafe(PIECE_BYTES));
+  // One more than the reads in flight: the next read starts while the last one is checksummed.
+  const scratch = Array.from({ length: READS_IN_FLIGHT + 1 }, () => Buffer.allocUnsafe(PIECE_BYTES));
   let piece = 0;
-  await readSections(path, file, header, () => scratch[piece++ % READS_IN_FLIGHT], onProgress);
+  await readSections(path, file, header, () => scratch[piece++ % scratch.length], onProgress);
 }
 
 interface Piece {
