@@ -128,6 +128,17 @@ describe('kv-server build and inspect', () => {
     }
   });
 
+  it('refuses a snapshot as its input: it is not a text data file', async () => {
+    const snapshot = join(dir, 'input.kvs');
+    expect((await cli(['build', EXAMPLE, '-o', snapshot, '--no-progress'])).code).toBe(0);
+    const build = await cli(['build', snapshot, '-o', join(dir, 'again.kvs'), '--no-progress']);
+    expect(build.code).toBe(1);
+    expect(build.stderr).toBe(
+      `kv-server: Cannot read "${snapshot}" as a text data file: it is a kv-server snapshot.\n`,
+    );
+    expect(existsSync(join(dir, 'again.kvs'))).toBe(false);
+  });
+
   it('refuses to replace its own input', async () => {
     const input = join(dir, 'self.txt');
     await writeFile(input, 'a 1\n');

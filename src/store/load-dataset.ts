@@ -147,6 +147,8 @@ export async function scanDataFile(path: string, options: ScanOptions): Promise<
     }
     parser.end();
   } catch (error) {
+    // A DatasetLoadError comes from a callback that refused the content: it says why.
+    if (error instanceof DatasetLoadError) throw error;
     throw new DatasetLoadError(`Cannot read data file "${path}": ${describeFsError(error)}.`);
   } finally {
     await file.close();

@@ -1,4 +1,5 @@
-import { scanDataFile, type MalformedPolicy, type ScanResult } from '../load-dataset.js';
+import { DatasetLoadError, scanDataFile, type MalformedPolicy, type ScanResult } from '../load-dataset.js';
+import { hasSnapshotMagic } from '../snapshot/snapshot-format.js';
 import type { CompactStore } from './compact-store.js';
 import { CompactStoreBuilder } from './compact-store-builder.js';
 
@@ -34,6 +35,11 @@ export async function buildCompactStoreFromText(path: string, options: TextBuild
       builder = new CompactStoreBuilder({ expectedBytes: size, segmentSize: options.segmentSize });
     },
     onChunk: (chunk, bytes, lines) => {
+      // Asked for a snapshot (`kv-server build` on its own output), or a text file
+      // replaced by a snapshot after loadDataFile looked at it: never parse one as text.
+      if (bytes === chunk.length && hasSnapshotMagic(chunk)) {
+        throw new DatasetLoadError(`Cannot read "${path}" as a text data file: it is a kv-server snapshot.`);
+      }
       // The builder keeps the file's own bytes: one native copy per chunk, not per line.
       builder!.acceptChunk(chunk);
       options.onChunk?.(bytes, totalBytes, lines);
