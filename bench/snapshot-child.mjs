@@ -19,9 +19,9 @@ const dist = (path) => import(pathToFileURL(join(DIST, path)).href);
 const modes = {
   /** The server's loader, either format. */
   async load() {
-    const { loadDataFile } = await dist('store/index.js');
+    const { loadDatasetInWorker } = await dist('store/index.js');
     return async (file) => {
-      const { store } = await loadDataFile(file, { onMalformed: 'skip' });
+      const { store } = await loadDatasetInWorker(file, { onMalformed: 'skip' });
       return { keys: store.size };
     };
   },

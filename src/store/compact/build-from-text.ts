@@ -36,7 +36,7 @@ export async function buildCompactStoreFromText(path: string, options: TextBuild
     },
     onChunk: (chunk, bytes, lines) => {
       // Asked for a snapshot (`kv-server build` on its own output), or a text file
-      // replaced by a snapshot after loadDataFile looked at it: never parse one as text.
+      // replaced by a snapshot after the loader looked at it: never parse one as text.
       if (bytes === chunk.length && hasSnapshotMagic(chunk)) {
         throw new DatasetLoadError(`Cannot read "${path}" as a text data file: it is a kv-server snapshot.`);
       }

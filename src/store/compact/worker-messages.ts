@@ -1,4 +1,4 @@
-import type { MalformedLine, MalformedPolicy } from '../load-dataset.js';
+import type { DatasetFormat, MalformedLine, MalformedPolicy } from '../load-dataset.js';
 import type { CompactStoreParts } from './compact-store.js';
 
 /** What the main thread hands the loader worker (as `workerData`). */
@@ -23,6 +23,7 @@ export interface LoadProgress {
 /** The summary fields only the worker knows; the main thread adds the rest. */
 export interface LoadedSummary {
   version: string;
+  format: DatasetFormat;
   bytes: number;
   lines: number;
   duplicatesOverridden: number;

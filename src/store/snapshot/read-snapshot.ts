@@ -127,7 +127,6 @@ async function readSections(
   const inFlight: Promise<Uint8Array>[] = [];
   let issued = 0;
   let crc = 0;
-  let bytes = header.headerBytes;
   try {
     while (issued < pieces.length && inFlight.length < READS_IN_FLIGHT) inFlight.push(read(pieces[issued++]));
     for (let done = 0; done < pieces.length; done++) {
@@ -136,11 +135,11 @@ async function readSections(
       const piece = pieces[done];
       const section: SnapshotSection = header.sections[piece.section];
       crc = crc32(memory, piece.offsetInSection === 0 ? 0 : crc);
-      bytes += memory.length;
-      if (piece.offsetInSection + piece.length === section.length) {
-        if (crc !== section.crc32) throw new SnapshotError(path, describeSectionDamage(section, piece.section));
-        onProgress?.({ bytes, totalBytes: header.fileBytes });
+      const end = piece.offsetInSection + piece.length;
+      if (end === section.length && crc !== section.crc32) {
+        throw new SnapshotError(path, describeSectionDamage(section, piece.section));
       }
+      onProgress?.({ bytes: section.offset + end, totalBytes: header.fileBytes });
     }
   } finally {
     // Settle the reads still running before the caller closes the file.

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { buildCompactStoreFromText } from '../compact/build-from-text.js';
-import { loadDataFile } from '../load-data-file.js';
+import { loadSnapshot } from './load-snapshot.js';
 import { DatasetLoadError, loadDataset } from '../load-dataset.js';
 import { writeSnapshot } from './write-snapshot.js';
 
@@ -85,7 +85,7 @@ async function damaged(bytes: Buffer): Promise<string> {
 
 /** The DatasetLoadError loading `path` gives, checked to be one paragraph naming the file. */
 async function refusal(path: string): Promise<string> {
-  const error = await loadDataFile(path, { onMalformed: 'skip' }).then(
+  const error = await loadSnapshot(path).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -99,7 +99,7 @@ async function refusal(path: string): Promise<string> {
 
 describe('a damaged snapshot is refused, never loaded or crashed on', () => {
   it('loads when intact (the files below differ from it only as described)', async () => {
-    const { store } = await loadDataFile(await damaged(Buffer.from(original)), { onMalformed: 'fail' });
+    const { store } = await loadSnapshot(await damaged(Buffer.from(original)));
     expect(store.get('key-1')).toBe('again');
     expect(store.size).toBe(60);
     expect(sectionsOf(original).length).toBeGreaterThan(6);

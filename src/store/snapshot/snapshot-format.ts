@@ -169,7 +169,7 @@ export function decodeHeader(path: string, start: Buffer, actualFileBytes: numbe
   if (!hasSnapshotMagic(start)) {
     if (isTruncatedMagic(start, actualFileBytes)) throw refuse(truncatedAt(actualFileBytes, 'its magic bytes'));
     if (isSnapshotWithDamagedMagic(start)) throw refuse(`its magic bytes are damaged (${hex(start.subarray(0, 8))})`);
-    throw refuse(`it does not start with the snapshot magic bytes (${hex(SNAPSHOT_MAGIC)}); it is not a snapshot`);
+    throw notASnapshot(path);
   }
   if (actualFileBytes < FIXED_HEADER_BYTES) throw refuse(truncatedAt(actualFileBytes, 'its header'));
   const formatVersion = start.readUInt32LE(8);
@@ -286,6 +286,14 @@ export class SnapshotError extends DatasetLoadError {
   constructor(path: string, problem: string) {
     super(`Cannot load snapshot "${path}": ${problem}. Build it again with "kv-server build".`);
   }
+}
+
+/** The refusal of a file that has nothing of a snapshot (a text file, say). */
+export function notASnapshot(path: string): SnapshotError {
+  return new SnapshotError(
+    path,
+    `it does not start with the snapshot magic bytes (${hex(SNAPSHOT_MAGIC)}); it is not a snapshot`,
+  );
 }
 
 export function describeSectionDamage(section: SnapshotSection, index: number): string {

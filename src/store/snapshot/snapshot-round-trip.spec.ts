@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { buildCompactStoreFromText } from '../compact/build-from-text.js';
 import type { KeyValueStore } from '../key-value-store.js';
 import { isPossibleKey } from '../line-parser.js';
-import { loadDataFile } from '../load-data-file.js';
+import { loadSnapshot } from './load-snapshot.js';
 import { loadDataset, type MalformedPolicy } from '../load-dataset.js';
 import { writeSnapshot } from './write-snapshot.js';
 
@@ -105,7 +105,7 @@ describe('a snapshot against its text file (property)', () => {
         async (text, probes, readSize, segmentSize) => {
           const { textPath, snapshotPath } = await textAndSnapshot(text, { readSize, segmentSize });
           const fromText = await loadDataset(textPath, { onMalformed: 'skip' });
-          const fromSnapshot = await loadDataFile(snapshotPath, { onMalformed: 'fail' });
+          const fromSnapshot = await loadSnapshot(snapshotPath);
           expectSameAnswers(fromSnapshot.store, fromText.store, probes);
           const { version, keys, lines, duplicatesOverridden, malformedSkipped } = fromText.summary;
           expect(fromSnapshot.summary).toMatchObject({ version, keys, lines, duplicatesOverridden, malformedSkipped });
@@ -121,7 +121,7 @@ describe('a snapshot', () => {
   it('keeps the dataset version of its text file: the first 16 hex digits of its SHA-256', async () => {
     const text = Buffer.from('\ufeffalpha 1\r\nbeta\ttwo words\nlonely\ncafé crème\nalpha 3\n', 'utf8');
     const { snapshotPath } = await textAndSnapshot(text);
-    const { summary } = await loadDataFile(snapshotPath, { onMalformed: 'fail' });
+    const { summary } = await loadSnapshot(snapshotPath);
     expect(summary.version).toBe(createHash('sha256').update(text).digest('hex').slice(0, 16));
     expect(summary).toMatchObject({
       format: 'snapshot',
@@ -140,14 +140,14 @@ describe('a snapshot', () => {
     const misnamedText = join(dir, 'looks-like-a-snapshot.kvs');
     await writeFile(misnamedSnapshot, await readFile(snapshotPath));
     await writeFile(misnamedText, 'k v\n');
-    expect((await loadDataFile(misnamedSnapshot, { onMalformed: 'fail' })).summary.format).toBe('snapshot');
+    expect((await loadSnapshot(misnamedSnapshot)).summary.format).toBe('snapshot');
     expect((await loadDataset(misnamedText, { onMalformed: 'fail' })).summary.format).toBe('text');
-    expect((await loadDataFile(misnamedSnapshot, { onMalformed: 'fail' })).store.get('k')).toBe('v');
+    expect((await loadSnapshot(misnamedSnapshot)).store.get('k')).toBe('v');
   });
 
   it('of an empty text file holds zero keys', async () => {
     const { snapshotPath } = await textAndSnapshot('');
-    const { store, summary } = await loadDataFile(snapshotPath, { onMalformed: 'fail' });
+    const { store, summary } = await loadSnapshot(snapshotPath);
     expect(store.size).toBe(0);
     expect(store.get('anything')).toBeUndefined();
     expect(store.keysInOrder('', undefined, 10)).toEqual([]);
