@@ -1,8 +1,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import type { CompactStoreParts } from '../compact/compact-store.js';
+import { decodeHeader } from './decode-header.js';
 import {
-  decodeHeader,
   describeSectionDamage,
   FIXED_HEADER_BYTES,
   hasSnapshotMagic,

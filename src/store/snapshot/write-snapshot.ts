@@ -58,7 +58,7 @@ export async function writeSnapshot(
     ...parts.segments.map((segment) => ({ kind: SectionKind.RecordSegment, data: bytesOf(segment) })),
   ];
   const sourceName = basename(source.path);
-  const headerBytes = headerSize(sourceName, contents.length);
+  const headerBytes = headerSize(Buffer.byteLength(sourceName, 'utf8'), contents.length);
   const layout = layOutSections(
     headerBytes,
     contents.map(({ kind, data }) => ({ kind, length: data.length })),
