@@ -17,6 +17,11 @@ export class DatasetController {
       properties: {
         version: { type: 'string', description: 'Derived from the file content: equal on every replica' },
         source: { type: 'string' },
+        format: {
+          type: 'string',
+          enum: ['text', 'snapshot'],
+          description: 'What the data file is: a text file, or a snapshot built by `kv-server build`',
+        },
         keys: { type: 'integer' },
         bytes: { type: 'integer', description: 'File size' },
         lines: { type: 'integer' },
