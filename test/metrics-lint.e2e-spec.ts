@@ -1,6 +1,7 @@
 import { parseMetrics, valueOf, type Sample } from './support/prometheus.js';
 import { assertPromtool, promtoolCheckMetrics } from './support/promtool.js';
 import { startServer, type ServerProcess } from './support/server-process.js';
+import { waitFor } from './support/wait.js';
 
 /**
  * The live `/metrics` of the built server, after traffic that fills every family (the
@@ -77,11 +78,3 @@ describe('GET /metrics of node dist/main.js, linted by promtool', () => {
     expect(valueOf(samples, 'nodejs_active_resources_all')).toBeGreaterThanOrEqual(listeningSockets);
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
