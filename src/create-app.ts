@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { ApiKeysService } from './access/api-keys.service.js';
+import { parseBoundedJson } from './common/bounded-json.js';
 import { validateEnvironment } from './config/environment.js';
 import { answerFrameworkError } from './http/framework-errors.js';
 import { installRequestHooks, type RequestHooks } from './http/request-hooks.js';
@@ -16,6 +17,11 @@ import { setUpOpenApi } from './openapi.js';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Above the idle timeouts of common load balancers (AWS ALB 60 s), so they close first. */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** The whole request head must arrive within this. */
+export const HEADERS_TIMEOUT_MS = 20_000;
+/** The whole request, body included, must arrive within this. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 /** Room for a request line carrying a percent-encoded key of several KiB. */
 export const MAX_HEADER_BYTES = 64 * 1024;
 
@@ -40,27 +46,31 @@ export async function createApp(environment: NodeJS.ProcessEnv = process.env): P
     genReqId: requestIdFor,
     bodyLimit: BODY_LIMIT_BYTES,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    // Bounded request and header times: a slow or stuck client cannot hold a socket forever.
-    requestTimeout: 30_000,
-    http: { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 20_000 },
+    // Bounded request and header times: a slow or stuck client cannot hold a socket
+    // forever. Node checks them every `connectionsCheckingInterval` (30 s by default, so a
+    // slow client was cut after up to 50 s); every second makes them true to the second.
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    http: {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
     routerOptions: { maxParamLength: MAX_HEADER_BYTES },
     return503OnClosing: true,
     rewriteUrl: routableUrl,
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
       answerFrameworkError(error, request, reply, installed.hooks),
   });
-  // Structured-syntax JSON types (application/vnd.example+json) are JSON too.
   const fastify = adapter.getInstance();
-  fastify.addContentTypeParser(
-    /^application\/[\w.-]+\+json(\s*;.*)?$/i,
-    { parseAs: 'string' },
-    fastify.getDefaultJsonParser('error', 'error'),
-  );
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(environment), adapter, {
     abortOnError: false,
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
+  // JSON bodies, and structured-syntax JSON types (application/vnd.example+json), are
+  // parsed with bounds on depth, size and prototype fields (see bounded-json.ts).
+  app.useBodyParser('application/json', {}, parseJsonBody);
+  app.useBodyParser(/^application\/[\w.-]+\+json(\s*;.*)?$/i, {}, parseJsonBody);
   installed.hooks = installRequestHooks(app);
   const apiKeys = app.get(ApiKeysService);
   const routes = wireRoutes(fastify, {
@@ -70,4 +80,16 @@ export async function createApp(environment: NodeJS.ProcessEnv = process.env): P
   });
   setUpOpenApi(app, routes);
   return app;
+}
+
+function parseJsonBody(
+  _request: unknown,
+  body: string | Buffer,
+  done: (error: Error | null, value?: unknown) => void,
+): void {
+  try {
+    done(null, parseBoundedJson(body.toString()));
+  } catch (error) {
+    done(error as Error);
+  }
 }

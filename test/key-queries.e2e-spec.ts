@@ -94,6 +94,23 @@ describe('POST /keys/_mget and GET /keys (e2e)', () => {
       }
     });
 
+    it.each([
+      ['nested 5,000 deep', '{"keys":'.repeat(5000), /nested more than 16 levels/],
+      ['an array nested 200 deep', `{"keys": ${'['.repeat(200)}${']'.repeat(200)}}`, /nested more than 16 levels/],
+      ['100,000 elements', JSON.stringify({ keys: Array.from({ length: 100_000 }, () => 0) }), /more than 2048/],
+      ['a __proto__ field', '{"keys": ["a"], "__proto__": {"polluted": true}}', /Body field "__proto__"/],
+      ['a constructor field', '{"keys": ["a"], "constructor": {"prototype": {}}}', /Body field "constructor"/],
+    ])('refuses a hostile body (%s) with 400 before validation, naming the problem', async (_label, body, expected) => {
+      const response = await mget(body);
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: expect.stringMatching(expected),
+      });
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
     it('refuses a body over 1 MiB with 413', async () => {
       const response = await mget({ keys: ['x'.repeat(1024 * 1024)] });
       expect(response.statusCode).toBe(413);

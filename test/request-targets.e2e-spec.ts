@@ -57,7 +57,7 @@ describe('request targets the router cannot decode (e2e, inject)', () => {
   });
 });
 
-describe('absolute-form request targets (e2e, a real socket)', () => {
+describe('absolute-form targets and Host headers (e2e, a real socket)', () => {
   let testApp: TestApp;
   let port: number;
 
@@ -81,5 +81,16 @@ describe('absolute-form request targets (e2e, a real socket)', () => {
     const answer = await rawExchange(port, 'GET /keys/http://x/y HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 200 /);
     expect(answer).toContain('{"http://x/y":"2"}');
+  });
+
+  it('refuses a request with two Host headers with 400, as RFC 9112 requires', async () => {
+    const answer = await rawExchange(
+      port,
+      'GET /keys/alpha HTTP/1.1\r\nHost: a.example\r\nhost: b.example\r\nConnection: close\r\n\r\n',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('"message":"A request must carry exactly one Host header"');
+    const single = await rawExchange(port, 'GET /keys/alpha HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    expect(single).toMatch(/^HTTP\/1\.1 200 /);
   });
 });

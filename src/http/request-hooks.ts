@@ -1,4 +1,5 @@
 import { ConfigService } from '@nestjs/config';
+import { ErrorReply, sendError } from '../common/error-reply.js';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
@@ -7,6 +8,18 @@ import { AccessLog } from '../logging/access-log.js';
 import { REQUEST_ID_HEADER } from '../logging/request-id.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { RequestMetrics, RouteRequestMetrics } from '../metrics/request-metrics.js';
+
+const SEVERAL_HOSTS = new ErrorReply(400, 'A request must carry exactly one Host header');
+
+/** Whether the raw header list (name, value, name, value...) names Host more than once. */
+function hasSeveralHosts(rawHeaders: string[]): boolean {
+  let hosts = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return true;
+  }
+  return false;
+}
 
 type ResponseHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
@@ -31,6 +44,13 @@ export class RequestHooks {
 
   readonly onRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     this.setHeaders(request, reply);
+    // RFC 9112 section 3.2: a request with more than one Host is answered 400 (Node keeps
+    // the first and drops the rest, so only the raw headers show it). A framing error,
+    // refused before anything else, credentials included.
+    if (hasSeveralHosts(request.raw.rawHeaders)) {
+      sendError(reply, SEVERAL_HOSTS);
+      return;
+    }
     done();
   };
 

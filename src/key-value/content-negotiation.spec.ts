@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { chooseRepresentation, negotiate, rememberChoices, type Representation } from './content-negotiation.js';
+import {
+  chooseRepresentation,
+  MAX_MEDIA_RANGES,
+  negotiate,
+  rememberChoices,
+  type Representation,
+} from './content-negotiation.js';
 
 describe('chooseRepresentation', () => {
   it.each([
@@ -90,5 +96,19 @@ describe('rememberChoices', () => {
         },
       ),
     );
+  });
+});
+
+describe('negotiate, on hostile headers', () => {
+  it(`reads the first ${MAX_MEDIA_RANGES} media ranges and ignores the rest`, () => {
+    const filler = Array.from({ length: MAX_MEDIA_RANGES - 1 }, () => 'image/png').join(',');
+    expect(negotiate(`${filler},text/plain`)).toBe('raw');
+    expect(negotiate(`${filler},image/png,text/plain`)).toBe('json');
+  });
+
+  it('answers a 64 KiB header the same whether or not it was seen before', () => {
+    const huge = `text/plain,${'x'.repeat(64 * 1024)}`;
+    expect(chooseRepresentation(huge)).toBe('raw');
+    expect(chooseRepresentation(huge)).toBe('raw');
   });
 });

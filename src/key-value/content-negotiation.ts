@@ -9,6 +9,10 @@ export type Representation = 'json' | 'raw';
 
 /** Distinct Accept headers remembered before starting over. */
 const CACHE_LIMIT = 256;
+/** Longer headers are negotiated each time, not remembered: 256 of them must not pin 16 MiB. */
+const REMEMBERED_LENGTH_LIMIT = 1024;
+/** Media ranges read from one header; real clients send a handful, the rest are ignored. */
+export const MAX_MEDIA_RANGES = 64;
 
 /**
  * `choose`, remembering its answer per Accept header: clients send the same few headers
@@ -38,7 +42,7 @@ export function chooseRepresentation(accept: string | undefined): Representation
   // The common cases cost one comparison: no header, a wildcard, or JSON.
   if (accept === undefined || accept === '*/*' || accept === 'application/json') return 'json';
   if (accept === 'text/plain') return 'raw';
-  return negotiateRemembered(accept);
+  return accept.length > REMEMBERED_LENGTH_LIMIT ? negotiate(accept) : negotiateRemembered(accept);
 }
 
 interface Match {
@@ -49,7 +53,7 @@ interface Match {
 export function negotiate(accept: string): Representation {
   const json = { q: 0, specificity: -1 };
   const text = { q: 0, specificity: -1 };
-  for (const range of accept.split(',')) {
+  for (const range of accept.split(',', MAX_MEDIA_RANGES)) {
     const [mediaRange = '', ...params] = range.split(';');
     const [type = '', subtype = ''] = mediaRange.trim().toLowerCase().split('/');
     if (type === '' || subtype === '') continue;

@@ -7,7 +7,7 @@ export interface KeyValueStore {
   /** Number of distinct keys. */
   readonly size: number;
   get(key: string): string | undefined;
-  /** The value's UTF-8 bytes, for raw responses. May share memory with the store: never modify it. */
+  /** The value's UTF-8 bytes, for raw responses: a copy, which outlives the store. */
   getBytes(key: string): Buffer | undefined;
   /** The look-up's JSON body, `{"<key>":"<value>"}`, ready to send. */
   getJsonEntry(key: string): string | undefined;
@@ -18,6 +18,8 @@ export interface KeyValueStore {
    * `prefix` and are greater than `after` (when given).
    */
   keysInOrder(prefix: string, after: string | undefined, limit: number): string[];
+  /** Frees the store's memory now; it is unusable afterwards. Optional: a heap-only store leaves it to the GC. */
+  release?(): void;
 }
 
 export interface StoreBuilder {

@@ -61,6 +61,21 @@ export class CompactStore implements KeyValueStore {
     return { parts, transferList: [...buffers] };
   }
 
+  /**
+   * Gives this store's memory back to the operating system now, instead of whenever a
+   * major garbage collection happens to find it: its data is off the JavaScript heap,
+   * where V8 feels little pressure to collect it, so a replaced dataset could stay
+   * resident for minutes. Each ArrayBuffer is detached (`transfer(0)`), which frees its
+   * backing store at once. The store is unusable afterwards; call it only when nothing
+   * can read it any more (nothing it returned shares its memory: see `getBytes`).
+   */
+  release(): void {
+    const { transferList } = this.toParts();
+    for (const buffer of transferList) {
+      (buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer }).transfer?.(0);
+    }
+  }
+
   get size(): number {
     return this.order.length;
   }
@@ -74,7 +89,9 @@ export class CompactStore implements KeyValueStore {
     const id = this.find(key);
     if (id < 0) return undefined;
     const { segment, valueStart, valueLength } = this.records;
-    return segment.subarray(valueStart, valueStart + valueLength);
+    // A copy (from Node's pool for small values): a response still being written must
+    // not point into a store that `release` may free once a reload replaced it.
+    return Buffer.from(segment.subarray(valueStart, valueStart + valueLength));
   }
 
   getJsonEntry(key: string): string | undefined {
