@@ -55,3 +55,17 @@ export async function promtool(rules: unknown, tests?: Record<string, unknown>):
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * `promtool check metrics`: Prometheus's linter of a text exposition (naming, types,
+ * help, units), fed `exposition` on stdin. A clean exposition exits 0 and prints nothing.
+ */
+export function promtoolCheckMetrics(exposition: string): Promise<PromtoolResult> {
+  return new Promise((resolve) => {
+    const child = execFile(promtoolPath(), ['check', 'metrics'], { encoding: 'utf8' }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ code, output: `${stdout}${stderr}` });
+    });
+    child.stdin!.end(exposition);
+  });
+}
