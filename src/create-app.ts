@@ -6,7 +6,7 @@ import { AppModule } from './app.module.js';
 import { ApiKeysService } from './access/api-keys.service.js';
 import { parseBoundedJson } from './common/bounded-json.js';
 import { validateEnvironment } from './config/environment.js';
-import { answerFrameworkError } from './http/framework-errors.js';
+import { answerFrameworkError, refuseConnectRequests } from './http/framework-errors.js';
 import { installRequestHooks, type RequestHooks } from './http/request-hooks.js';
 import { routableUrl } from './http/routable-url.js';
 import { wireRoutes } from './http/route-wiring.js';
@@ -62,6 +62,7 @@ export async function createApp(environment: NodeJS.ProcessEnv = process.env): P
       answerFrameworkError(error, request, reply, installed.hooks),
   });
   const fastify = adapter.getInstance();
+  refuseConnectRequests(fastify.server);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(environment), adapter, {
     abortOnError: false,
     bufferLogs: true,

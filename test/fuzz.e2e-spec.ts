@@ -121,7 +121,8 @@ describe('fuzzing node dist/main.js over sockets', () => {
 
   it('answers any path under /docs/ (the Swagger UI files) with a documented status', async () => {
     await fc.assert(
-      fc.asyncProperty(docsRequest, (wire) => expectWellFormedAnswer(wire, anyRouteStatuses)),
+      // 403: the static files' own refusal of a path that climbs out (`/docs/%2e%2e/`), documented.
+      fc.asyncProperty(docsRequest, (wire) => expectWellFormedAnswer(wire, [...anyRouteStatuses, 403])),
       { numRuns: 300 },
     );
   });

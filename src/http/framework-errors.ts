@@ -1,4 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ErrorReply, sendError } from '../common/error-reply.js';
 import type { RequestHooks } from './request-hooks.js';
 
@@ -24,4 +26,23 @@ export function answerFrameworkError(
   hooks?.setHeaders(request, reply);
   sendError(reply, answer, request.method === 'HEAD');
   hooks?.recordUnrouted(request, reply);
+}
+
+const CONNECT_REFUSED = new ErrorReply(405, 'CONNECT is not supported: this is not a proxy');
+
+/**
+ * Node hands a CONNECT request to the server's `connect` listeners instead of its
+ * request handler, and with none it drops the connection without a word. Answer it
+ * like any other method the service does not serve, and close.
+ */
+export function refuseConnectRequests(server: Server): void {
+  server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
+    const body = CONNECT_REFUSED.body;
+    socket.on('error', () => undefined);
+    socket.end(
+      `HTTP/1.1 405 Method Not Allowed\r\nallow: GET, HEAD, POST\r\ncache-control: no-store\r\n` +
+        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `connection: close\r\n\r\n${body}`,
+    );
+  });
 }
