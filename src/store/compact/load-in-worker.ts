@@ -21,9 +21,10 @@ const DEFAULT_PROGRESS_INTERVAL_MS = 1000;
 
 /**
  * `loadDataset` with a CompactStore, built in a worker thread so the event loop stays
- * free while a large file loads. Same options (but the builder), same errors
+ * free while a large text file loads. Same options (but the builder), same errors
  * (DatasetLoadError with the same messages), same summary. The store's memory is
- * transferred from the worker, not copied.
+ * transferred from the worker, not copied. (`loadDataFile` is the entry point that
+ * takes snapshots too.)
  */
 export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): Promise<Dataset> {
   const startedAt = performance.now();
@@ -74,6 +75,7 @@ export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): P
           summary: {
             version,
             source: path,
+            format: 'text',
             keys: store.size,
             bytes,
             lines,

@@ -1,44 +1,35 @@
 /**
- * The loader worker: reads, parses and indexes a data file off the main thread, then
- * transfers the store's memory to it. Started by loadDatasetInWorker; it scans the file
- * with the same `scanDataFile` as loadDataset, so errors and summaries come out the same.
+ * The loader worker: reads, parses and indexes a text data file off the main thread,
+ * then transfers the store's memory to it. Started by loadDatasetInWorker; it scans the
+ * file with the same `scanDataFile` as loadDataset, so errors and summaries come out the
+ * same.
  */
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { DatasetLoadError, scanDataFile } from '../load-dataset.js';
-import { CompactStoreBuilder } from './compact-store-builder.js';
+import { DatasetLoadError } from '../load-dataset.js';
+import { buildCompactStoreFromText } from './build-from-text.js';
 import type { LoadRequest, WorkerMessage } from './worker-messages.js';
 
 async function load(request: LoadRequest): Promise<{ message: WorkerMessage; transferList: ArrayBuffer[] }> {
   const startedAt = performance.now();
   let reportedAt = startedAt;
-  let totalBytes = 0;
-  let builder: CompactStoreBuilder | undefined;
-  const scan = await scanDataFile(request.path, {
+  const { store, scan, duplicatesOverridden } = await buildCompactStoreFromText(request.path, {
     onMalformed: request.onMalformed,
     readSize: request.readSize,
-    onOpen: (size) => {
-      totalBytes = size;
-      builder = new CompactStoreBuilder({ expectedBytes: size, segmentSize: request.segmentSize });
-    },
-    onChunk: (chunk, bytes, lines) => {
-      // The builder keeps the file's own bytes: one native copy per chunk, not per line.
-      builder!.acceptChunk(chunk);
+    segmentSize: request.segmentSize,
+    onChunk: (bytes, totalBytes, lines) => {
       const now = performance.now();
-      if (now - reportedAt >= request.progressIntervalMs) {
-        reportedAt = now;
-        post({ type: 'progress', bytes, totalBytes, lines, elapsedMs: Math.round(now - startedAt) });
-      }
+      if (now - reportedAt < request.progressIntervalMs) return;
+      reportedAt = now;
+      post({ type: 'progress', bytes, totalBytes, lines, elapsedMs: Math.round(now - startedAt) });
     },
-    onEntry: (bytes, keyStart, keyEnd, valueEnd) => builder!.add(bytes, keyStart, keyEnd, valueEnd),
   });
-
-  const { parts, transferList } = builder!.finish().toParts();
+  const { parts, transferList } = store.toParts();
   const summary = {
     version: scan.version,
     bytes: scan.bytes,
     lines: scan.lines,
-    duplicatesOverridden: builder!.duplicates,
+    duplicatesOverridden,
     malformedSkipped: scan.malformedCount,
   };
   return { message: { type: 'loaded', parts, summary, malformedSamples: scan.malformedSamples }, transferList };

@@ -15,7 +15,7 @@ export interface LoadProgress {
   bytes: number;
   /** The file's size. */
   totalBytes: number;
-  /** Lines parsed so far. */
+  /** Lines parsed so far (0 while a snapshot loads: it has no lines to parse). */
   lines: number;
   elapsedMs: number;
 }

@@ -1,0 +1,46 @@
+import { scanDataFile, type MalformedPolicy, type ScanResult } from '../load-dataset.js';
+import type { CompactStore } from './compact-store.js';
+import { CompactStoreBuilder } from './compact-store-builder.js';
+
+export interface TextBuildOptions {
+  onMalformed: MalformedPolicy;
+  readSize?: number;
+  segmentSize?: number;
+  /** After every chunk read: bytes read so far, the file's size, lines parsed so far. */
+  onChunk?: (bytes: number, totalBytes: number, lines: number) => void;
+  /** Once the file is read, before the indexes are built. */
+  onIndexing?: () => void;
+}
+
+export interface TextBuild {
+  store: CompactStore;
+  scan: ScanResult;
+  duplicatesOverridden: number;
+}
+
+/**
+ * Reads a text data file into a CompactStore on the calling thread: the loader worker's
+ * work, and `kv-server build`'s before it writes the snapshot. Errors are scanDataFile's
+ * (DatasetLoadError, the same messages everywhere).
+ */
+export async function buildCompactStoreFromText(path: string, options: TextBuildOptions): Promise<TextBuild> {
+  let totalBytes = 0;
+  let builder: CompactStoreBuilder | undefined;
+  const scan = await scanDataFile(path, {
+    onMalformed: options.onMalformed,
+    readSize: options.readSize,
+    onOpen: (size) => {
+      totalBytes = size;
+      builder = new CompactStoreBuilder({ expectedBytes: size, segmentSize: options.segmentSize });
+    },
+    onChunk: (chunk, bytes, lines) => {
+      // The builder keeps the file's own bytes: one native copy per chunk, not per line.
+      builder!.acceptChunk(chunk);
+      options.onChunk?.(bytes, totalBytes, lines);
+    },
+    onEntry: (bytes, keyStart, keyEnd, valueEnd) => builder!.add(bytes, keyStart, keyEnd, valueEnd),
+  });
+  options.onIndexing?.();
+  const store = builder!.finish();
+  return { store, scan, duplicatesOverridden: builder!.duplicates };
+}
