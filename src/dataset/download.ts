@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
@@ -95,6 +95,7 @@ export async function downloadFile(
   try {
     return await withRequest(url, options, validators, async (response, watchdog) => {
       if (response.status === 304) return 'unchanged';
+      await mkdir(dir, { recursive: true });
       const hash = createHash('sha256');
       const hashing = new Transform({
         transform(chunk: Buffer, _encoding: string, done: TransformCallback) {
