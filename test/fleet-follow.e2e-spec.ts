@@ -3,8 +3,8 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Nginx } from './support/nginx';
-import { startServer, type ServerProcess } from './support/server-process';
+import { Nginx } from './support/nginx.js';
+import { startServer, type ServerProcess } from './support/server-process.js';
 
 /**
  * A fleet following one manifest (contract section 6): three replicas of the built

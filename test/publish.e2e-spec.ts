@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Nginx } from './support/nginx';
-import { ROOT, startServer, type ServerProcess } from './support/server-process';
+import { Nginx } from './support/nginx.js';
+import { ROOT, startServer, type ServerProcess } from './support/server-process.js';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
 

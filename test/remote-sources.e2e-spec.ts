@@ -3,9 +3,9 @@ import { mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './support/haproxy';
-import { Nginx } from './support/nginx';
-import { runToExit, startServer, type ServerProcess } from './support/server-process';
+import { freePort } from './support/haproxy.js';
+import { Nginx } from './support/nginx.js';
+import { runToExit, startServer, type ServerProcess } from './support/server-process.js';
 
 /**
  * The remote sources of section 6 against the built server and a real nginx: start-up

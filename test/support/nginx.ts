@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './haproxy';
+import { freePort } from './haproxy.js';
 
 /**
  * A real nginx (Debian's `nginx-light`; .ci/run installs it when missing) serving a
