@@ -33,11 +33,12 @@ export interface DatasetSource {
 }
 
 export function createDatasetSource(
-  config: AppConfig,
+  dataset: AppConfig['dataset'],
+  remote: AppConfig['remote'],
   onDownload: (bytes: number, durationMs: number) => void,
 ): DatasetSource {
-  const { source, authFile, downloadDir, stallTimeoutMs } = config.remote;
-  if (source === undefined) return new LocalFileSource(config.dataset.filePath);
+  const { source, authFile, downloadDir, stallTimeoutMs } = remote;
+  if (source === undefined) return new LocalFileSource(dataset.filePath);
   const options = { authFile, stallTimeoutMs, onDownload };
   return source.kind === 'url'
     ? new RemoteSource(downloadDir, options, { url: source.url, sha256: source.sha256 })

@@ -41,6 +41,11 @@ export interface ReloadResult extends ReloadOutcome {
  * never a mix. Reloads never overlap; asking during one schedules one more after it,
  * and every request made meanwhile shares that one. So at most two datasets exist at
  * a time, the serving one and the one being built.
+ *
+ * Each load first asks the `DatasetSource` for a local file: the configured path, or
+ * a download of KV_DATA_URL or of the file a manifest names. A remote source may
+ * answer "unchanged" (nothing is loaded); every remote check is a poll, shown in
+ * `lastPoll` and counted, whichever trigger ran it.
  */
 @Injectable()
 export class DatasetService implements OnModuleInit {
@@ -56,10 +61,14 @@ export class DatasetService implements OnModuleInit {
   private readonly source: DatasetSource;
 
   constructor(private readonly config: ConfigService<AppConfig, true>) {
-    const all = { dataset: config.get('dataset', { infer: true }), remote: config.get('remote', { infer: true }) };
-    this.source = createDatasetSource(all as AppConfig, (bytes, durationMs) => {
+    const notify = (bytes: number, durationMs: number) => {
       for (const listener of this.downloadListeners) listener(bytes, durationMs);
-    });
+    };
+    this.source = createDatasetSource(
+      config.get('dataset', { infer: true }),
+      config.get('remote', { infer: true }),
+      notify,
+    );
   }
 
   /** The first load: a source that cannot give a file, or a file that does not load, fails start-up. */
