@@ -7,10 +7,11 @@
 import { buildCommand } from './cli/build.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo, type Command } from './cli/command.js';
 import { inspectCommand } from './cli/inspect.js';
+import { publishCommand, PublishError } from './cli/publish.js';
 import { DatasetLoadError } from './store/load-dataset.js';
 import { SnapshotWriteError } from './store/snapshot/write-snapshot.js';
 
-const COMMANDS: readonly Command[] = [buildCommand, inspectCommand];
+const COMMANDS: readonly Command[] = [buildCommand, inspectCommand, publishCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
@@ -52,7 +53,8 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     }
     // What the data or the file system did wrong, in the server's own words; anything
     // else is a bug, reported as such (still without a stack trace).
-    const known = error instanceof DatasetLoadError || error instanceof SnapshotWriteError;
+    const known =
+      error instanceof DatasetLoadError || error instanceof SnapshotWriteError || error instanceof PublishError;
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`kv-server: ${known ? message : `unexpected error: ${message}`}\n`);
     return EXIT_FAILURE;

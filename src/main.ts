@@ -12,6 +12,7 @@ import {
   type AcceptListeners,
 } from './http/accept-listeners.js';
 import { handleShutdownSignals } from './lifecycle/graceful-shutdown.js';
+import { DatasetSourceError } from './dataset/download.js';
 import { DatasetLoadError } from './store/index.js';
 
 async function main(): Promise<void> {
@@ -72,7 +73,10 @@ class StartupError extends Error {}
 /** One paragraph on stderr, no stack trace, exit code 1: what an operator needs from a failed start. */
 function exitWithError(error: unknown): void {
   const known =
-    error instanceof ConfigurationError || error instanceof DatasetLoadError || error instanceof StartupError;
+    error instanceof ConfigurationError ||
+    error instanceof DatasetLoadError ||
+    error instanceof DatasetSourceError ||
+    error instanceof StartupError;
   const message = known
     ? error.message
     : `Unexpected error during start-up: ${error instanceof Error ? error.message : String(error)}`;

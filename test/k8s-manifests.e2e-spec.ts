@@ -1,12 +1,7 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, posix } from 'node:path';
-import { promisify } from 'node:util';
+import { join, posix } from 'node:path';
 import { assertKubectl, composition, kustomizations, render, ROOT, validateSchemas } from './support/k8s.js';
 import { allComponents } from './support/k8s-components.js';
 import {
@@ -19,18 +14,19 @@ import {
   resolveEnv,
   secretFileVariables,
   spec,
-  type Container,
   type Deployment,
   type LabelSelector,
   type Probe,
 } from './support/k8s-objects.js';
+import { Nginx } from './support/nginx.js';
+import { startServer } from './support/server-process.js';
 import { startTestApp } from './support/test-app.js';
 
 /**
  * The Kubernetes manifests under k8s/: every kustomization, and the base with each
  * component, renders, every object is valid against the Kubernetes API schemas, the
  * Deployment keeps its hardening and shutdown timing, and what it points at (probe
- * paths, port, env, ConfigMaps, the production dataset download) really works with
+ * paths, port, env, ConfigMaps, the production overlay's remote source) really works with
  * this application. Every combination of components: k8s-components.e2e-spec.ts.
  */
 
@@ -251,6 +247,14 @@ describe.each(DIRS)('%s', (dir) => {
     }
     const tmp = mounts.find((mount) => mount.mountPath === '/tmp');
     expect(tmp && volumes.get(tmp.name)?.emptyDir).toBeDefined();
+    const downloadDir = envOf(server()).get('KV_DOWNLOAD_DIR')?.value;
+    if (envOf(server()).has('KV_MANIFEST_URL')) {
+      // Downloads land in a writable emptyDir with a size limit (two versions).
+      const downloadMount = mounts.find((mount) => mount.mountPath === downloadDir);
+      expect(downloadMount?.readOnly).not.toBe(true);
+      expect(volumes.get(downloadMount?.name ?? '')?.emptyDir?.sizeLimit).toEqual(expect.any(String));
+      return;
+    }
     // The data file lies in a read-only, whole-directory mount (subPath never sees updates).
     const dataFile = envOf(server()).get('KV_DATA_FILE_PATH')?.value ?? '';
     expect(dataFile).toMatch(/^\//);
@@ -258,17 +262,8 @@ describe.each(DIRS)('%s', (dir) => {
     expect(dataMount).toMatchObject({ readOnly: true });
     expect(dataMount?.subPath).toBeUndefined();
     const dataVolume = volumes.get(dataMount?.name ?? '');
-    if (dataVolume?.configMap !== undefined) {
-      const data = configMaps.get(dataVolume.configMap.name)?.data as Record<string, string>;
-      expect(Object.keys(data)).toContain(posix.basename(dataFile));
-    } else {
-      // Not a ConfigMap: an init container must fill it, at the same path.
-      const writer = (pod().initContainers ?? []).find((container) =>
-        (container.volumeMounts ?? []).some((mount) => mount.name === dataMount?.name && mount.readOnly !== true),
-      );
-      expect(writer).toBeDefined();
-      expect(envOf(writer as Container).get('KV_DATA_FILE_PATH')?.value).toBe(dataFile);
-    }
+    const data = configMaps.get(dataVolume?.configMap?.name ?? '')?.data as Record<string, string>;
+    expect(Object.keys(data)).toContain(posix.basename(dataFile));
   });
 
   it('keeps every ConfigMap under the 1 MiB limit', () => {
@@ -369,8 +364,11 @@ describe.each(DIRS)('%s', (dir) => {
     );
     expect(environment.HOST ?? '0.0.0.0').toBe('0.0.0.0');
     // The app's own configuration validation sees the manifest's environment (its data
-    // file and Node's options aside), so a value the app would reject fails here.
-    delete environment.KV_DATA_FILE_PATH;
+    // source and Node's options aside: the test app loads a local file; the remote
+    // source has its own test below), so a value the app would reject fails here.
+    for (const name of ['KV_DATA_FILE_PATH', 'KV_MANIFEST_URL', 'KV_POLL_INTERVAL', 'KV_DOWNLOAD_DIR']) {
+      delete environment[name];
+    }
     delete environment.NODE_OPTIONS;
     // Mounted Secrets are stood in for by files of the same kind, so access control
     // (when the manifest turns it on) is on here too: probes and metrics must stay open.
@@ -408,102 +406,66 @@ describe('k8s/base', () => {
   });
 });
 
-describe('k8s/overlays/production init container', () => {
-  const run = promisify(execFile);
-  let server: Server;
-  let baseUrl: string;
-  let dir: string;
-  let dataset: Buffer;
+describe('k8s/overlays/production remote source', () => {
+  const nginx = new Nginx();
+  let downloads: string;
 
   beforeAll(async () => {
-    // More than a ConfigMap can hold, with values that need exact bytes (spaces, UTF-8).
-    const lines: string[] = [];
-    for (let i = 0; lines.length < 40_000; i++) lines.push(`key-${i} value ${i} café  trailing `);
-    dataset = Buffer.from(lines.join('\n') + '\n');
-    expect(dataset.length).toBeGreaterThan(CONFIGMAP_LIMIT_BYTES);
-    server = createServer((request, response) => {
-      if (request.url?.startsWith('/dataset.data')) response.end(dataset);
-      else response.writeHead(404).end('not found');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    dir = await mkdtemp(join(tmpdir(), 'kv-k8s-'));
+    await nginx.start();
+    downloads = await mkdtemp(join(tmpdir(), 'kv-k8s-downloads-'));
   });
   afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
-    await rm(dir, { recursive: true, force: true });
+    await nginx.stop();
+    await rm(downloads, { recursive: true, force: true });
   });
 
-  function initContainer(): { container: Container; environment: Record<string, string> } {
+  function production() {
     const objects = render('k8s/overlays/production');
     const deployment = only<Deployment>(objects, 'Deployment');
-    const containers = deployment.spec.template.spec.initContainers ?? [];
-    expect(containers).toHaveLength(1);
-    return { container: containers[0], environment: resolveEnv(containers[0], objects) };
+    const container = deployment.spec.template.spec.containers.find((candidate) => candidate.name === 'kv-server')!;
+    return { pod: deployment.spec.template.spec, container, environment: resolveEnv(container, objects) };
   }
 
-  /** Runs the init container's command with its environment, on this machine's node. */
-  async function runInit(overrides: Record<string, string>) {
-    const { container, environment } = initContainer();
-    const [program, ...rest] = [...(container.command ?? []), ...(container.args ?? [])];
-    expect(program).toBe('node');
-    try {
-      const { stdout, stderr } = await run(process.execPath, rest, { env: { ...environment, ...overrides } });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code?: number; stdout?: string; stderr?: string };
-      return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-    }
-  }
-
-  it('takes its dataset URL from a ConfigMap and writes where the server reads', () => {
-    const { container, environment } = initContainer();
-    expect(
-      container.env?.find((variable) => variable.name === 'DATASET_URL')?.valueFrom?.configMapKeyRef,
-    ).toBeDefined();
-    expect(environment.DATASET_URL).toMatch(/^https:\/\//);
-    expect(environment.KV_DATA_FILE_PATH).toMatch(/^\/data\//);
+  it('follows a manifest named in a ConfigMap, polling it, with no init container', () => {
+    const { pod, container, environment } = production();
+    expect(pod.initContainers ?? []).toEqual([]);
+    const manifest = container.env?.find((variable) => variable.name === 'KV_MANIFEST_URL');
+    expect(manifest?.valueFrom?.configMapKeyRef).toBeDefined();
+    expect(environment.KV_MANIFEST_URL).toMatch(/^https:\/\/.*\.json$/);
+    expect(Number(environment.KV_POLL_INTERVAL)).toBeGreaterThan(0);
+    expect(environment.KV_DATA_FILE_PATH).toBeUndefined();
   });
 
-  it('downloads a dataset larger than a ConfigMap, checking its SHA-256, and the app loads it', async () => {
-    const target = join(dir, 'ok', 'dataset.data');
-    await rm(dirname(target), { recursive: true, force: true });
-    await mkdir(dirname(target));
+  it("starts the built server with production's environment on a dataset larger than a ConfigMap", async () => {
+    const lines: string[] = [];
+    for (let i = 0; lines.length < 40_000; i++) lines.push(`key-${i} value ${i} café  trailing `);
+    const dataset = Buffer.from(lines.join('\n') + '\n');
+    expect(dataset.length).toBeGreaterThan(CONFIGMAP_LIMIT_BYTES);
+    await writeFile(join(nginx.root, 'big.data'), dataset);
     const sha256 = createHash('sha256').update(dataset).digest('hex');
-    const result = await runInit({
-      DATASET_URL: `${baseUrl}/dataset.data?signature=secret`,
-      DATASET_SHA256: sha256,
-      KV_DATA_FILE_PATH: target,
-    });
-    expect(result).toMatchObject({ code: 0 });
-    expect(result.stdout + result.stderr).not.toContain('secret');
-    expect((await readFile(target)).equals(dataset)).toBe(true);
-    expect(existsSync(`${target}.partial`)).toBe(false);
-
-    const testApp = await startTestApp(await readFile(target));
-    try {
-      const response = await testApp.app.inject({ method: 'GET', url: '/keys/key-7' });
-      expect(response.json()).toEqual({ 'key-7': 'value 7 café  trailing ' });
-    } finally {
-      await testApp.close();
+    await writeFile(join(nginx.root, 'current.json'), JSON.stringify({ url: 'big.data', sha256 }));
+    const { container, environment } = production();
+    delete environment.NODE_OPTIONS;
+    // Mounted Secrets stood in for by files, as in the probe test above.
+    for (const [name] of secretFileVariables(container)) {
+      environment[name] = join(downloads, `${name}.secret`);
+      await writeFile(environment[name], 'stand-in-secret\n');
     }
-  });
-
-  it.each([
-    ['a checksum mismatch', '/dataset.data', '0'.repeat(64)],
-    ['an HTTP error', '/missing.data', ''],
-  ])('exits non-zero and leaves no file on %s', async (_case, path, sha256) => {
-    const target = join(dir, 'bad', 'dataset.data');
-    await rm(dirname(target), { recursive: true, force: true });
-    await mkdir(dirname(target));
-    const result = await runInit({
-      DATASET_URL: `${baseUrl}${path}`,
-      DATASET_SHA256: sha256,
-      KV_DATA_FILE_PATH: target,
+    const server = await startServer({
+      ...environment,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      KV_MANIFEST_URL: `${nginx.baseUrl}/current.json`,
+      KV_DOWNLOAD_DIR: join(downloads, 'data'),
     });
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain('fetch-dataset: cannot download');
-    expect(existsSync(target)).toBe(false);
-    expect(existsSync(`${target}.partial`)).toBe(false);
+    try {
+      const response = await fetch(`${server.baseUrl}/keys/key-7`, {
+        headers: { authorization: 'Bearer stand-in-secret' },
+      });
+      expect(await response.json()).toEqual({ 'key-7': 'value 7 café  trailing ' });
+      expect(await readdir(join(downloads, 'data'))).toEqual([`kv-${sha256}.download`]);
+    } finally {
+      await server.stop();
+    }
   });
 });

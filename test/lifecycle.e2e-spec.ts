@@ -19,6 +19,7 @@ describe('GET /dataset and readiness (inject)', () => {
     expect(body).toEqual({
       version: expect.stringMatching(/^[0-9a-f]{16}$/),
       source: testApp.dataFile,
+      format: 'text',
       keys: 2,
       bytes: 19,
       lines: 4,
@@ -27,6 +28,7 @@ describe('GET /dataset and readiness (inject)', () => {
       loadedAt: expect.any(String),
       loadDurationMs: expect.any(Number),
       lastReload: null,
+      lastPoll: null,
     });
     expect(new Date(body.loadedAt).toISOString()).toBe(body.loadedAt);
   });

@@ -18,6 +18,13 @@ describe('validateEnvironment', () => {
     expect(validateEnvironment({})).toEqual({
       http: { port: 8080, host: '0.0.0.0', cacheMaxAgeSeconds: 0, shutdownDelayMs: 0, extraListeners: 'auto' },
       dataset: { filePath: 'data/example.data', onMalformed: 'fail', watch: false },
+      remote: {
+        source: undefined,
+        authFile: undefined,
+        pollIntervalSeconds: 0,
+        downloadDir: tmpdir(),
+        stallTimeoutMs: 30000,
+      },
       logging: { level: 'info', accessLog: false },
       access: { apiKeys: undefined, apiKeysFile: undefined, adminToken: undefined },
     });
@@ -49,6 +56,13 @@ describe('validateEnvironment', () => {
     ).toEqual({
       http: { port: 65535, host: '127.0.0.1', cacheMaxAgeSeconds: 60, shutdownDelayMs: 5000, extraListeners: 128 },
       dataset: { filePath: '/data/kv.data', onMalformed: 'skip', watch: true },
+      remote: {
+        source: undefined,
+        authFile: undefined,
+        pollIntervalSeconds: 0,
+        downloadDir: tmpdir(),
+        stallTimeoutMs: 30000,
+      },
       logging: { level: 'debug', accessLog: true },
       access: { apiKeys: ['k1', 'k2'], apiKeysFile: undefined, adminToken: 'admin-secret' },
     });
@@ -86,6 +100,59 @@ describe('validateEnvironment', () => {
     for (const name of ['PORT="x"', 'KV_ON_MALFORMED="ignore"', 'LOG_LEVEL="loud"', 'HOST="a b"']) {
       expect(message).toContain(name);
     }
+  });
+
+  describe('remote sources', () => {
+    const digest = 'AB'.repeat(32);
+
+    it('reads a URL with its checksum, the poll interval, the download dir and the auth file', () => {
+      expect(
+        validateEnvironment({
+          KV_DATA_URL: 'https://data.example/kv.data?sig=x',
+          KV_DATA_SHA256: digest,
+          KV_POLL_INTERVAL: '30',
+          KV_DOWNLOAD_DIR: '/var/kv',
+          KV_DATA_AUTH_FILE: '/secrets/auth',
+        }).remote,
+      ).toEqual({
+        source: { kind: 'url', url: 'https://data.example/kv.data?sig=x', sha256: 'ab'.repeat(32) },
+        authFile: '/secrets/auth',
+        pollIntervalSeconds: 30,
+        downloadDir: '/var/kv',
+        stallTimeoutMs: 30000,
+      });
+    });
+
+    it('reads a manifest URL', () => {
+      expect(validateEnvironment({ KV_MANIFEST_URL: 'http://127.0.0.1:9/current.json' }).remote.source).toEqual({
+        kind: 'manifest',
+        url: 'http://127.0.0.1:9/current.json',
+      });
+    });
+
+    it.each([
+      [{ KV_DATA_URL: 'ftp://host/file' }, /KV_DATA_URL="ftp:\/\/host\/file" is not valid: expected an absolute http/],
+      [{ KV_MANIFEST_URL: 'current.json' }, /KV_MANIFEST_URL="current.json" is not valid/],
+      [{ KV_DATA_URL: 'http://h/f', KV_DATA_SHA256: 'abc' }, /KV_DATA_SHA256="abc" is not valid: expected a SHA-256/],
+      [{ KV_DATA_URL: 'http://h/f', KV_POLL_INTERVAL: '1.5' }, /KV_POLL_INTERVAL="1.5" is not valid/],
+      [
+        { KV_DATA_FILE_PATH: 'a.data', KV_DATA_URL: 'http://h/f' },
+        /KV_DATA_FILE_PATH and KV_DATA_URL each name the source of the dataset: set only one of them/,
+      ],
+      [
+        { KV_DATA_URL: 'http://h/f', KV_MANIFEST_URL: 'http://h/m.json' },
+        /KV_DATA_URL and KV_MANIFEST_URL each name the source/,
+      ],
+      [{ KV_DATA_SHA256: digest }, /KV_DATA_SHA256 is set without KV_DATA_URL/],
+      [{ KV_MANIFEST_URL: 'http://h/m.json', KV_DATA_SHA256: digest }, /the manifest's own sha256 is used/],
+      [{ KV_POLL_INTERVAL: '5' }, /KV_POLL_INTERVAL is set without KV_DATA_URL or KV_MANIFEST_URL/],
+      [{ KV_DATA_AUTH_FILE: '/a' }, /KV_DATA_AUTH_FILE is set without KV_DATA_URL/],
+      [{ KV_DATA_URL: 'http://h/f', KV_WATCH: 'true' }, /KV_WATCH=true watches a local file/],
+    ])('refuses %p', (env, expected) => {
+      const message = messageOf(env);
+      expect(message).toMatch(expected);
+      expect(message).not.toContain('\n');
+    });
   });
 
   describe('secrets', () => {

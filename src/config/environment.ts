@@ -1,5 +1,6 @@
 import { IsIn, IsOptional, Matches, validateSync, type ValidationError } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
+import { tmpdir } from 'node:os';
 import type { MalformedPolicy } from '../store/index.js';
 import { readSecretList, readSecret, type SecretError } from './secrets.js';
 
@@ -9,6 +10,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const PORT_PATTERN = /^(0|[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/;
 const BOOLEAN = ['true', 'false'];
 const BOOLEAN_FORM = '"true" or "false" (any case)';
+const HTTP_URL = /^https?:\/\/[^\s/?#]+[^\s]*$/i;
+const HTTP_URL_FORM = 'an absolute http:// or https:// URL';
+/** A download or poll that receives nothing for this long is abandoned (contract section 6). */
+const STALL_TIMEOUT_MS = 30_000;
 
 /**
  * The environment as it arrives: every value a string, validated here so that a bad
@@ -48,6 +53,33 @@ class EnvironmentVariables {
   KV_EXTRA_LISTENERS?: string;
 
   @IsOptional()
+  @Matches(HTTP_URL, { message: HTTP_URL_FORM })
+  KV_DATA_URL?: string;
+
+  @IsOptional()
+  @Matches(HTTP_URL, { message: HTTP_URL_FORM })
+  KV_MANIFEST_URL?: string;
+
+  @IsOptional()
+  @Matches(/^[0-9a-fA-F]{64}$/, { message: 'a SHA-256 digest: 64 hexadecimal digits' })
+  KV_DATA_SHA256?: string;
+
+  @IsOptional()
+  KV_DATA_AUTH_FILE?: string;
+
+  @IsOptional()
+  @Matches(/^(0|[1-9]\d{0,5})$/, { message: 'a whole number of seconds from 0 to 999999 (0: never)' })
+  KV_POLL_INTERVAL?: string;
+
+  @IsOptional()
+  KV_DOWNLOAD_DIR?: string;
+
+  /** For tests only: how long a download or poll may receive nothing (30 s otherwise). */
+  @IsOptional()
+  @Matches(/^[1-9]\d{0,6}$/, { message: 'a whole number of milliseconds from 1 to 9999999' })
+  KV_TEST_STALL_TIMEOUT_MS?: string;
+
+  @IsOptional()
   @IsIn(LOG_LEVELS, { message: `one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: string;
 
@@ -76,6 +108,17 @@ export interface AppConfig {
     filePath: string;
     onMalformed: MalformedPolicy;
     watch: boolean;
+  };
+  /** Where the dataset comes from when it is downloaded (see dataset/dataset-source.ts). */
+  remote: {
+    /** KV_DATA_URL or KV_MANIFEST_URL; undefined when the dataset is the local file. */
+    source: { kind: 'url'; url: string; sha256: string | undefined } | { kind: 'manifest'; url: string } | undefined;
+    /** A file whose trimmed content is the Authorization header of every request; re-read each time. */
+    authFile: string | undefined;
+    /** Seconds between checks of the source; 0: never. */
+    pollIntervalSeconds: number;
+    downloadDir: string;
+    stallTimeoutMs: number;
   };
   logging: {
     level: LogLevel;
@@ -117,6 +160,7 @@ export function validateEnvironment(raw: Record<string, unknown>): AppConfig {
   const apiKeys = collect(() => readSecretList(values, 'KV_API_KEYS', 'KV_API_KEYS_FILE'));
   const adminToken = collect(() => readSecret(values, 'KV_ADMIN_TOKEN', 'KV_ADMIN_TOKEN_FILE'));
   problems.push(...secretProblems.map((error) => error.message));
+  problems.push(...sourceConflicts(values));
 
   if (problems.length > 0) {
     const plural = problems.length > 1 ? 's' : '';
@@ -140,6 +184,13 @@ export function validateEnvironment(raw: Record<string, unknown>): AppConfig {
       onMalformed: (env.KV_ON_MALFORMED ?? 'fail') as MalformedPolicy,
       watch: env.KV_WATCH === 'true',
     },
+    remote: {
+      source: remoteSource(env),
+      authFile: env.KV_DATA_AUTH_FILE,
+      pollIntervalSeconds: Number(env.KV_POLL_INTERVAL ?? 0),
+      downloadDir: env.KV_DOWNLOAD_DIR ?? tmpdir(),
+      stallTimeoutMs: Number(env.KV_TEST_STALL_TIMEOUT_MS ?? STALL_TIMEOUT_MS),
+    },
     logging: {
       level: (env.LOG_LEVEL ?? 'info') as LogLevel,
       accessLog: env.KV_ACCESS_LOG === 'true',
@@ -150,6 +201,41 @@ export function validateEnvironment(raw: Record<string, unknown>): AppConfig {
       adminToken,
     },
   };
+}
+
+function remoteSource(env: EnvironmentVariables): AppConfig['remote']['source'] {
+  if (env.KV_DATA_URL !== undefined)
+    return { kind: 'url', url: env.KV_DATA_URL, sha256: env.KV_DATA_SHA256?.toLowerCase() };
+  if (env.KV_MANIFEST_URL !== undefined) return { kind: 'manifest', url: env.KV_MANIFEST_URL };
+  return undefined;
+}
+
+/** The combinations of section 6 that cannot work together, each one sentence. */
+function sourceConflicts(values: Record<string, string>): string[] {
+  const problems: string[] = [];
+  const sources = ['KV_DATA_FILE_PATH', 'KV_DATA_URL', 'KV_MANIFEST_URL'].filter((name) => values[name] !== undefined);
+  const remote = values.KV_DATA_URL !== undefined || values.KV_MANIFEST_URL !== undefined;
+  if (sources.length > 1) {
+    problems.push(`${sources.join(' and ')} each name the source of the dataset: set only one of them`);
+  }
+  if (values.KV_DATA_SHA256 !== undefined && values.KV_DATA_URL === undefined) {
+    problems.push(
+      values.KV_MANIFEST_URL === undefined
+        ? 'KV_DATA_SHA256 is set without KV_DATA_URL: it is the checksum of that download'
+        : "KV_DATA_SHA256 is set with KV_MANIFEST_URL: the manifest's own sha256 is used, unset KV_DATA_SHA256",
+    );
+  }
+  if (!remote) {
+    for (const name of ['KV_POLL_INTERVAL', 'KV_DATA_AUTH_FILE']) {
+      if (values[name] !== undefined && values[name] !== '0') {
+        problems.push(`${name} is set without KV_DATA_URL or KV_MANIFEST_URL: it applies to downloads only`);
+      }
+    }
+  }
+  if (remote && values.KV_WATCH === 'true') {
+    problems.push('KV_WATCH=true watches a local file: with a URL or a manifest, set KV_POLL_INTERVAL instead');
+  }
+  return problems;
 }
 
 /** Names whose values are choices, compared case-insensitively. */

@@ -7,7 +7,7 @@ import { DatasetService, type DatasetReport } from './dataset.service.js';
 export class DatasetController {
   constructor(private readonly datasets: DatasetService) {}
 
-  /** The serving dataset's summary and the outcome of the last reload. */
+  /** The serving dataset's summary and the outcomes of the last reload and the last check of a remote source. */
   @Get()
   @Header('cache-control', 'no-store')
   @ApiOperation({ summary: "The serving dataset's summary and the last reload's outcome" })
@@ -16,7 +16,10 @@ export class DatasetController {
       type: 'object',
       properties: {
         version: { type: 'string', description: 'Derived from the file content: equal on every replica' },
-        source: { type: 'string' },
+        source: {
+          type: 'string',
+          description: 'The data file: its path, or the URL it was downloaded from, without the query string',
+        },
         format: {
           type: 'string',
           enum: ['text', 'snapshot'],
@@ -36,6 +39,17 @@ export class DatasetController {
             at: { type: 'string', format: 'date-time' },
             trigger: { type: 'string' },
             outcome: { type: 'string', enum: ['success', 'failure'] },
+            error: { type: 'string', nullable: true },
+          },
+        },
+        lastPoll: {
+          nullable: true,
+          type: 'object',
+          description:
+            'The last check of KV_DATA_URL or KV_MANIFEST_URL (poll, SIGHUP, POST /admin/reload); null before one',
+          properties: {
+            at: { type: 'string', format: 'date-time' },
+            outcome: { type: 'string', enum: ['unchanged', 'updated', 'failure'] },
             error: { type: 'string', nullable: true },
           },
         },

@@ -4,11 +4,16 @@ import type { AppConfig } from '../config/environment.js';
 import { DatasetService } from './dataset.service.js';
 import { FileChangeWatcher } from './file-change-watcher.js';
 
-/** Reloads the dataset on SIGHUP and, with KV_WATCH=true, when the data file changes. */
+/**
+ * Reloads the dataset on SIGHUP; with KV_WATCH=true when the data file changes; with
+ * KV_POLL_INTERVAL when a check of the remote source finds a new version.
+ */
 @Injectable()
 export class ReloadTriggersService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReloadTriggersService.name);
   private watcher: FileChangeWatcher | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private readonly onSighup = () => void this.datasets.reload('SIGHUP');
 
   constructor(
@@ -18,6 +23,8 @@ export class ReloadTriggersService implements OnApplicationBootstrap, OnApplicat
 
   async onApplicationBootstrap(): Promise<void> {
     process.on('SIGHUP', this.onSighup);
+    const { pollIntervalSeconds } = this.config.get('remote', { infer: true });
+    if (this.datasets.remote && pollIntervalSeconds > 0) this.schedulePoll(pollIntervalSeconds * 1000);
     const { watch, filePath } = this.config.get('dataset', { infer: true });
     if (!watch) return;
     this.watcher = new FileChangeWatcher(
@@ -31,7 +38,23 @@ export class ReloadTriggersService implements OnApplicationBootstrap, OnApplicat
   }
 
   onApplicationShutdown(): void {
+    this.stopped = true;
+    clearTimeout(this.pollTimer);
     process.off('SIGHUP', this.onSighup);
     this.watcher?.close();
+  }
+
+  /**
+   * The next poll in `intervalMs` plus up to 10% (so a fleet does not poll in step),
+   * counted from the end of the last one: polls never overlap. Unref'd: a timer
+   * alone keeps no process alive.
+   */
+  private schedulePoll(intervalMs: number): void {
+    if (this.stopped) return;
+    const delay = intervalMs * (1 + Math.random() * 0.1);
+    this.pollTimer = setTimeout(() => {
+      void this.datasets.poll().finally(() => this.schedulePoll(intervalMs));
+    }, delay);
+    this.pollTimer.unref();
   }
 }

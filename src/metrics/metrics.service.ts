@@ -70,6 +70,29 @@ export class MetricsService {
     reloads.inc({ outcome: 'failure' }, 0);
     datasets.onReload(({ outcome }) => reloads.inc({ outcome }));
 
+    const polls = new Counter({
+      name: 'kv_polls_total',
+      help: 'Checks of the remote source (KV_DATA_URL, KV_MANIFEST_URL), by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of ['unchanged', 'updated', 'failure']) polls.inc({ outcome }, 0);
+    datasets.onPoll(({ outcome }) => polls.inc({ outcome }));
+    const downloadBytes = new Counter({
+      name: 'kv_download_bytes_total',
+      help: 'Bytes received by dataset downloads, finished or not',
+      registers,
+    });
+    const downloadDuration = new Gauge({
+      name: 'kv_download_duration_seconds',
+      help: 'Time the last dataset download took, finished or not',
+      registers,
+    });
+    datasets.onDownload((bytes, durationMs) => {
+      downloadBytes.inc(bytes);
+      downloadDuration.set(durationMs / 1000);
+    });
+
     this.datasetGauge('kv_dataset_keys', 'Keys in the serving dataset', (summary) => summary.keys);
     this.datasetGauge('kv_dataset_bytes', 'Size of the serving dataset file in bytes', (summary) => summary.bytes);
     this.datasetGauge(
