@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { ApiKeysService } from './access/api-keys.service.js';
+import { ClientRolesService } from './access/client-roles.service.js';
 import { validateEnvironment } from './config/environment.js';
 import { answerFrameworkError } from './http/framework-errors.js';
 import { installRequestHooks, type RequestHooks } from './http/request-hooks.js';
@@ -63,10 +64,14 @@ export async function createApp(environment: NodeJS.ProcessEnv = process.env): P
   app.useLogger(app.get(Logger));
   installed.hooks = installRequestHooks(app);
   const apiKeys = app.get(ApiKeysService);
+  const clientRoles = app.get(ClientRolesService);
+  // The client a request is identified as (client roles), declared so every request has the same shape.
+  fastify.decorateRequest('kvClient', undefined);
   const routes = wireRoutes(fastify, {
     app,
     requestHooks: installed.hooks,
-    accessCheckFor: (route) => apiKeys.checkFor(route),
+    // The two are exclusive (the configuration refuses both): at most one gives a check.
+    accessCheckFor: (route, template) => apiKeys.checkFor(route) ?? clientRoles.checkFor(route, template),
   });
   setUpOpenApi(app, routes);
   return app;
