@@ -50,7 +50,7 @@ export function readAccessFile(path: string): ClientEntry[] {
  * validates every entry. The first problem found is thrown, naming its entry.
  */
 export function parseAccessFile(text: string): ClientEntry[] {
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const document = parseDocument(text, { uniqueKeys: true });
   const [syntax] = document.errors;
   if (syntax !== undefined) {
     // The parser's message quotes the file's text, which may hold a hash: only its code and position.
