@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the kv-server image here (no Docker engine: podman with chroot isolation, on a
 # locally made Node 24 base image) and smoke-tests it: the image's user is node (uid
-# 1000), it serves /health/ready and a key from a mounted data file, and SIGTERM stops
-# it with exit code 0. Run as `npm run test:container` (root; about 2 minutes cold).
+# 1000), its CLI builds and inspects a snapshot (node dist/cli.js), it serves
+# /health/ready and a key from a mounted data file, and SIGTERM stops it with exit code 0. Run as `npm run test:container` (root; about 2 minutes cold).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -28,18 +28,32 @@ log "built in $((SECONDS - start)) s"
 # the image's filesystem, user, workdir and environment with the host's network.
 CONTAINER=$(buildah from --pull-never "$IMAGE")
 LOG=$(mktemp)
+SNAPSHOTS=$(mktemp -d)
 cleanup() {
   # tini gives node a process group of its own: kill it by pid, then buildah's group.
   [[ -n "${APP:-}" ]] && kill -KILL "$APP" 2>/dev/null || true
   [[ -n "${RUNNER:-}" ]] && kill -KILL -- -"$RUNNER" 2>/dev/null || true
   buildah rm "$CONTAINER" >/dev/null 2>&1 || true
   rm -f "$LOG"
+  rm -rf "$SNAPSHOTS"
 }
 trap cleanup EXIT
 
 [[ "$(buildah run --isolation chroot "$CONTAINER" -- id -u)" == 1000 ]] || fail 'the image does not run as uid 1000'
 [[ -z "$(buildah run --isolation chroot "$CONTAINER" -- ls data)" ]] || fail 'data is baked into the image without BUNDLE_EXAMPLE_DATA'
 buildah run --isolation chroot "$CONTAINER" -- test ! -d node_modules/typescript || fail 'dev dependencies in the image'
+
+# The image can build a snapshot (issue 13): the CLI, run as the image's user, into a
+# writable mount, then verified by the image's own inspect.
+chmod 0777 "$SNAPSHOTS"
+buildah run --isolation chroot -v "$PWD/data:/data:ro" -v "$SNAPSHOTS:/snapshots" "$CONTAINER" -- \
+  node dist/cli.js build /data/example.data --output /snapshots/example.kvs --no-progress >"$LOG" 2>&1 ||
+  fail 'node dist/cli.js build failed in the image'
+grep -q '^  keys                   10000$' "$LOG" || fail 'the snapshot build did not report 10000 keys'
+buildah run --isolation chroot -v "$SNAPSHOTS:/snapshots:ro" "$CONTAINER" -- \
+  node dist/cli.js inspect /snapshots/example.kvs --no-progress >"$LOG" 2>&1 || fail 'node dist/cli.js inspect failed in the image'
+grep -q '^  checksums              ok' "$LOG" || fail 'inspect did not verify the snapshot'
+log 'built and inspected a snapshot with node dist/cli.js'
 
 curl -fsS -o /dev/null "127.0.0.1:$PORT/" 2>/dev/null && fail "port $PORT is already taken on 127.0.0.1"
 

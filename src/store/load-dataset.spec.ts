@@ -105,6 +105,7 @@ describe('loadDataset: a well-formed file', () => {
     expect(summary).toEqual({
       version: expect.any(String),
       source: path,
+      format: 'text',
       keys: 4,
       bytes: Buffer.byteLength(content),
       lines: 6,

@@ -5,20 +5,30 @@ import type { KeyValueStore, StoreBuilder } from './key-value-store.js';
 import { LineParser, MALFORMED_REASON_TEXT, type EntrySink, type MalformedReason } from './line-parser.js';
 import { MapStoreBuilder } from './map-store.js';
 
-export type MalformedPolicy = 'fail' | 'skip';
+/** What happens to a file with malformed lines (contract section 1): refuse it, or leave them out. */
+export const MALFORMED_POLICIES = ['fail', 'skip'] as const;
+export type MalformedPolicy = (typeof MALFORMED_POLICIES)[number];
 
 export interface MalformedLine {
   line: number;
   reason: MalformedReason;
 }
 
+export type DatasetFormat = 'text' | 'snapshot';
+
 export interface DatasetSummary {
-  /** Derived from the file's bytes only: every replica that loads the same content reports the same version. */
+  /**
+   * Derived from the text file's bytes only: every replica that loads the same content
+   * reports the same version, whether from the text file or from a snapshot of it.
+   */
   version: string;
   source: string;
+  /** A text data file, or a snapshot built from one (recognised by its magic bytes). */
+  format: DatasetFormat;
   keys: number;
-  /** Size of the data file. */
+  /** Size of the file loaded (the snapshot's own size for a snapshot). */
   bytes: number;
+  /** Lines of the text file (for a snapshot: of the text it was built from). */
   lines: number;
   duplicatesOverridden: number;
   malformedSkipped: number;
@@ -67,6 +77,7 @@ export async function loadDataset(path: string, options: LoadOptions): Promise<D
     summary: {
       version: scan.version,
       source: path,
+      format: 'text',
       keys: store.size,
       bytes: scan.bytes,
       lines: scan.lines,
@@ -92,6 +103,8 @@ export interface ScanOptions {
 export interface ScanResult {
   /** The first hex digits of the SHA-256 of the file's bytes. */
   version: string;
+  /** The SHA-256 of the file's bytes, hex. */
+  sha256: string;
   bytes: number;
   lines: number;
   malformedCount: number;
@@ -134,6 +147,8 @@ export async function scanDataFile(path: string, options: ScanOptions): Promise<
     }
     parser.end();
   } catch (error) {
+    // A DatasetLoadError comes from a callback that refused the content: it says why.
+    if (error instanceof DatasetLoadError) throw error;
     throw new DatasetLoadError(`Cannot read data file "${path}": ${describeFsError(error)}.`);
   } finally {
     await file.close();
@@ -142,13 +157,20 @@ export async function scanDataFile(path: string, options: ScanOptions): Promise<
   if (malformedCount > 0 && options.onMalformed === 'fail') {
     throw new DatasetLoadError(describeMalformed(path, malformedCount, malformedSamples));
   }
+  const sha256 = hash.digest('hex');
   return {
-    version: hash.digest('hex').slice(0, VERSION_HEX_DIGITS),
+    version: datasetVersion(sha256),
+    sha256,
     bytes,
     lines: parser.lines,
     malformedCount,
     malformedSamples,
   };
+}
+
+/** The dataset version of a text file with this SHA-256 (hex), and of every snapshot built from it. */
+export function datasetVersion(sha256: string): string {
+  return sha256.slice(0, VERSION_HEX_DIGITS);
 }
 
 export function describeMalformed(path: string, total: number, samples: readonly MalformedLine[]): string {
@@ -162,7 +184,7 @@ export function describeMalformed(path: string, total: number, samples: readonly
   );
 }
 
-async function assertRegularFile(path: string): Promise<void> {
+export async function assertRegularFile(path: string): Promise<void> {
   let stats;
   try {
     stats = await stat(path);
@@ -178,7 +200,7 @@ async function assertRegularFile(path: string): Promise<void> {
   }
 }
 
-async function openForReading(path: string) {
+export async function openForReading(path: string) {
   try {
     return await open(path, 'r');
   } catch (error) {

@@ -40,6 +40,8 @@ export class CompactStoreBuilder implements StoreBuilder {
   private readonly segments: Buffer[] = [];
   private readonly segmentFirstEntry: number[] = [];
   private segment: Buffer = Buffer.alloc(0);
+  /** The current segment's memory as 32-bit words, for valueNeedsJsonEscapeInWords. */
+  private segmentWords = new Uint32Array(0);
   private segmentUsed = 0;
   private nextSegmentSize: number;
   /** The chunk `acceptChunk` copied, and where its first byte went in `segment`. */
@@ -87,16 +89,24 @@ export class CompactStoreBuilder implements StoreBuilder {
     if (this.finished) throw new Error('CompactStoreBuilder.add() after finish()');
     const keyLength = keyEnd - keyStart;
     let recordStart: number;
+    let needsEscape: boolean;
     if (bytes === this.chunk) {
       recordStart = this.chunkOffset + keyStart;
       // The line ends in LF or CRLF here (else the parser would have carried it over).
       if (bytes[valueEnd] === CR) this.segment[this.chunkOffset + valueEnd] = LF;
+      const valueStart = this.chunkOffset + keyEnd + 1;
+      needsEscape = valueNeedsJsonEscapeInWords(
+        this.segment,
+        this.segmentWords,
+        valueStart,
+        this.chunkOffset + valueEnd,
+      );
     } else {
+      needsEscape = valueNeedsJsonEscape(bytes, keyEnd + 1, valueEnd);
       recordStart = this.copyLine(bytes, keyStart, valueEnd);
     }
     if (this.entryCount === this.recordOffsets.length) this.growEntryArrays();
     const id = this.entryCount++;
-    const needsEscape = valueNeedsJsonEscape(bytes, keyEnd + 1, valueEnd);
     this.recordOffsets[id] = needsEscape ? (recordStart | NEEDS_ESCAPE_BIT) >>> 0 : recordStart;
     this.narrowCommonPrefix(id, bytes, keyStart, keyLength);
   }
@@ -105,6 +115,8 @@ export class CompactStoreBuilder implements StoreBuilder {
     if (this.finished) throw new Error('CompactStoreBuilder.finish() called twice');
     this.finished = true;
     this.chunk = undefined;
+    // Only the bytes in use: a snapshot writes the segments out as they are.
+    if (this.segments.length > 0) this.segments[this.segments.length - 1] = this.segment.subarray(0, this.segmentUsed);
     const records = new RecordCursor(
       this.segments,
       Uint32Array.from(this.segmentFirstEntry),
@@ -172,7 +184,10 @@ export class CompactStoreBuilder implements StoreBuilder {
 
   private startSegment(minimumSize: number): void {
     const size = Math.max(minimumSize, this.nextSegmentSize);
-    this.segment = Buffer.from(new ArrayBuffer(size));
+    if (this.segments.length > 0) this.segments[this.segments.length - 1] = this.segment.subarray(0, this.segmentUsed);
+    const memory = new ArrayBuffer(size);
+    this.segment = Buffer.from(memory);
+    this.segmentWords = new Uint32Array(memory, 0, size >>> 2);
     this.segmentUsed = 0;
     this.segments.push(this.segment);
     this.segmentFirstEntry.push(this.entryCount);
@@ -198,6 +213,30 @@ function valueNeedsJsonEscape(bytes: Buffer, start: number, end: number): boolea
     if (byte < 0x20 || byte === 0x22 || byte === 0x5c) return true;
   }
   return false;
+}
+
+/**
+ * valueNeedsJsonEscape over a segment, four bytes at a time where it can: the values
+ * are most of a file's bytes, and this takes half the time of the byte-by-byte loop
+ * over them, which a CPU profile put among the largest costs of loading a text file. `words` views the segment's
+ * memory from its first byte. A word is tested with the bit tricks of "Bit Twiddling
+ * Hacks" (a byte below 0x20; a byte equal to `"` or `\`: a zero byte after XOR), which
+ * have no false negatives; its bytes are then checked one by one.
+ */
+function valueNeedsJsonEscapeInWords(bytes: Buffer, words: Uint32Array, start: number, end: number): boolean {
+  const firstWord = (start + 3) >>> 2;
+  const endWord = end >>> 2;
+  if (firstWord >= endWord) return valueNeedsJsonEscape(bytes, start, end);
+  if (valueNeedsJsonEscape(bytes, start, firstWord << 2)) return true;
+  for (let w = firstWord; w < endWord; w++) {
+    const word = words[w];
+    const quote = word ^ 0x22222222;
+    const backslash = word ^ 0x5c5c5c5c;
+    const suspect =
+      ((word - 0x20202020) & ~word) | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash);
+    if ((suspect & 0x80808080) !== 0 && valueNeedsJsonEscape(bytes, w << 2, (w << 2) + 4)) return true;
+  }
+  return valueNeedsJsonEscape(bytes, endWord << 2, end);
 }
 
 export function assertSegmentSize(size: number): void {

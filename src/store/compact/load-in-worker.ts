@@ -20,10 +20,12 @@ export interface WorkerLoadOptions extends Omit<LoadOptions, 'createBuilder'> {
 const DEFAULT_PROGRESS_INTERVAL_MS = 1000;
 
 /**
- * `loadDataset` with a CompactStore, built in a worker thread so the event loop stays
- * free while a large file loads. Same options (but the builder), same errors
- * (DatasetLoadError with the same messages), same summary. The store's memory is
- * transferred from the worker, not copied.
+ * Loads a data file into a CompactStore in a worker thread, so the event loop stays
+ * free while a large file loads. A text file loads as with `loadDataset` (same options
+ * but the builder, same errors: DatasetLoadError with the same messages, same summary);
+ * a snapshot, recognised by its magic bytes whatever its name, is read and verified;
+ * `summary.format` says which. The store's memory is transferred from the worker, not
+ * copied.
  */
 export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): Promise<Dataset> {
   const startedAt = performance.now();
@@ -66,7 +68,7 @@ export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): P
       } else {
         settled = true;
         const store = new CompactStore(message.parts);
-        const { version, bytes, lines, duplicatesOverridden, malformedSkipped } = message.summary;
+        const { version, format, bytes, lines, duplicatesOverridden, malformedSkipped } = message.summary;
         resolve({
           store,
           malformedSamples: message.malformedSamples,
@@ -74,6 +76,7 @@ export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): P
           summary: {
             version,
             source: path,
+            format,
             keys: store.size,
             bytes,
             lines,

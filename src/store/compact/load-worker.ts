@@ -1,44 +1,54 @@
 /**
- * The loader worker: reads, parses and indexes a data file off the main thread, then
- * transfers the store's memory to it. Started by loadDatasetInWorker; it scans the file
- * with the same `scanDataFile` as loadDataset, so errors and summaries come out the same.
+ * The loader worker: loads a data file off the main thread, then transfers the store's
+ * memory to it. A text file is read, parsed and indexed, with the same `scanDataFile`
+ * as loadDataset, so errors and summaries come out the same; a snapshot, recognised by
+ * its magic bytes, is read into memory and its checksums verified (here too: checksumming
+ * freshly read memory costs far more than the bytes suggest on some virtual machines,
+ * and it would stall the event loop). Started by loadDatasetInWorker.
  */
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { DatasetLoadError, scanDataFile } from '../load-dataset.js';
-import { CompactStoreBuilder } from './compact-store-builder.js';
+import { DatasetLoadError } from '../load-dataset.js';
+import { readOpenedSnapshot } from '../snapshot/load-snapshot.js';
+import { openSnapshotOrText } from '../snapshot/open-data-file.js';
+import { buildCompactStoreFromText } from './build-from-text.js';
 import type { LoadRequest, WorkerMessage } from './worker-messages.js';
 
-async function load(request: LoadRequest): Promise<{ message: WorkerMessage; transferList: ArrayBuffer[] }> {
+type Loaded = { message: WorkerMessage; transferList: ArrayBuffer[] };
+
+async function load(request: LoadRequest): Promise<Loaded> {
   const startedAt = performance.now();
   let reportedAt = startedAt;
-  let totalBytes = 0;
-  let builder: CompactStoreBuilder | undefined;
-  const scan = await scanDataFile(request.path, {
+  const report = (bytes: number, totalBytes: number, lines: number) => {
+    const now = performance.now();
+    if (now - reportedAt < request.progressIntervalMs) return;
+    reportedAt = now;
+    post({ type: 'progress', bytes, totalBytes, lines, elapsedMs: Math.round(now - startedAt) });
+  };
+
+  const opened = await openSnapshotOrText(request.path);
+  if (opened.format === 'snapshot') {
+    const { parts, summary } = await readOpenedSnapshot(request.path, opened, ({ bytes, totalBytes }) =>
+      report(bytes, totalBytes, 0),
+    );
+    const views = [...parts.segments, parts.segmentFirstEntry, parts.recordOffsets, parts.hashSlots, parts.order];
+    const transferList = [...new Set(views.map((view) => view.buffer as ArrayBuffer))];
+    return { message: { type: 'loaded', parts, summary, malformedSamples: [] }, transferList };
+  }
+
+  const { store, scan, duplicatesOverridden } = await buildCompactStoreFromText(request.path, {
     onMalformed: request.onMalformed,
     readSize: request.readSize,
-    onOpen: (size) => {
-      totalBytes = size;
-      builder = new CompactStoreBuilder({ expectedBytes: size, segmentSize: request.segmentSize });
-    },
-    onChunk: (chunk, bytes, lines) => {
-      // The builder keeps the file's own bytes: one native copy per chunk, not per line.
-      builder!.acceptChunk(chunk);
-      const now = performance.now();
-      if (now - reportedAt >= request.progressIntervalMs) {
-        reportedAt = now;
-        post({ type: 'progress', bytes, totalBytes, lines, elapsedMs: Math.round(now - startedAt) });
-      }
-    },
-    onEntry: (bytes, keyStart, keyEnd, valueEnd) => builder!.add(bytes, keyStart, keyEnd, valueEnd),
+    segmentSize: request.segmentSize,
+    onChunk: report,
   });
-
-  const { parts, transferList } = builder!.finish().toParts();
+  const { parts, transferList } = store.toParts();
   const summary = {
     version: scan.version,
+    format: 'text' as const,
     bytes: scan.bytes,
     lines: scan.lines,
-    duplicatesOverridden: builder!.duplicates,
+    duplicatesOverridden,
     malformedSkipped: scan.malformedCount,
   };
   return { message: { type: 'loaded', parts, summary, malformedSamples: scan.malformedSamples }, transferList };

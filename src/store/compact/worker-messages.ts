@@ -1,4 +1,4 @@
-import type { MalformedLine, MalformedPolicy } from '../load-dataset.js';
+import type { DatasetFormat, MalformedLine, MalformedPolicy } from '../load-dataset.js';
 import type { CompactStoreParts } from './compact-store.js';
 
 /** What the main thread hands the loader worker (as `workerData`). */
@@ -15,7 +15,7 @@ export interface LoadProgress {
   bytes: number;
   /** The file's size. */
   totalBytes: number;
-  /** Lines parsed so far. */
+  /** Lines parsed so far (0 while a snapshot loads: it has no lines to parse). */
   lines: number;
   elapsedMs: number;
 }
@@ -23,6 +23,7 @@ export interface LoadProgress {
 /** The summary fields only the worker knows; the main thread adds the rest. */
 export interface LoadedSummary {
   version: string;
+  format: DatasetFormat;
   bytes: number;
   lines: number;
   duplicatesOverridden: number;

@@ -1,0 +1,60 @@
+// One measurement of bench/snapshots.mjs, in a fresh process: load, build or floor.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { clearInterval, setInterval } from 'node:timers';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+const LAG_PROBE_MS = 10;
+
+/** VmHWM, the process's peak resident set, in bytes. */
+function peakRss() {
+  return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+}
+
+const dist = (path) => import(pathToFileURL(join(DIST, path)).href);
+
+/** Each mode imports what it needs, then returns the work to time. */
+const modes = {
+  /** The server's loader, either format. */
+  async load() {
+    const { loadDatasetInWorker } = await dist('store/index.js');
+    return async (file) => {
+      const { store } = await loadDatasetInWorker(file, { onMalformed: 'skip' });
+      return { keys: store.size };
+    };
+  },
+  /** What `kv-server build` does, without its progress and summary. */
+  async build() {
+    const { buildCompactStoreFromText } = await dist('store/compact/build-from-text.js');
+    const { writeSnapshot } = await dist('store/snapshot/write-snapshot.js');
+    return async (file, output) => {
+      const { store, scan } = await buildCompactStoreFromText(file, { onMalformed: 'skip' });
+      const { sha256, bytes, lines, malformedCount } = scan;
+      await writeSnapshot(output, store, { sha256, bytes, path: file, lines, malformedSkipped: malformedCount });
+      return { keys: store.size };
+    };
+  },
+  /** Reading the file into memory, and nothing else. */
+  async floor() {
+    return async (file) => ({ bytes: readFileSync(file).length });
+  },
+};
+
+export async function runSnapshotChild(mode, file, output) {
+  const work = await modes[mode]();
+  let maxLoopLagMs = 0;
+  let expected = performance.now() + LAG_PROBE_MS;
+  const probe = setInterval(() => {
+    const now = performance.now();
+    maxLoopLagMs = Math.max(maxLoopLagMs, now - expected);
+    expected = now + LAG_PROBE_MS;
+  }, LAG_PROBE_MS);
+  const startedAt = performance.now();
+  const result = await work(file, output);
+  const ms = Math.round(performance.now() - startedAt);
+  maxLoopLagMs = Math.max(maxLoopLagMs, performance.now() - expected);
+  clearInterval(probe);
+  return { mode, ms, peakRss: peakRss(), maxLoopLagMs: Math.round(maxLoopLagMs), ...result };
+}

@@ -1,0 +1,223 @@
+#!/usr/bin/env node
+// Snapshot benchmark, load-time only (no HTTP load): for each data file, in fresh
+// processes, the text load, the snapshot build, the snapshot load and the floor (reading
+// the snapshot file into memory and nothing else), each with its peak RSS; then the
+// built server's spawn-to-ready on the text and on the snapshot. Rounds alternate the
+// measurements, and medians are printed, because this VM's page faults cost two to ten
+// times more from one minute to the next.
+//
+//   npm run bench:snapshots -- [--sizes 1m,10m,50m] [--rounds 3] [--node 24] [--hugetlb]
+//                              [--cache /tmp/kv-snapshot-bench] [--generators DIR]
+//
+// Data: 1m and 10m from gen-data.mjs (`node gen-data.mjs N --name X`), 50m from
+// gen-short.mjs, the shared generators (--generators, default ../shared/bench or
+// ../../shared/bench), plus `example` (data/example.data, 10k keys). Made once, kept in
+// the cache folder with their snapshots. Prints a markdown table, written to
+// bench/results/snapshots.md.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runSnapshotChild } from './snapshot-child.mjs';
+import { resolveNode, nodeVersion } from './lib/runtime.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const MiB = 1024 * 1024;
+
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: 'example,1m,10m' },
+    rounds: { type: 'string', default: '3' },
+    node: { type: 'string' },
+    hugetlb: { type: 'boolean', default: false },
+    cache: { type: 'string', default: '/tmp/kv-snapshot-bench' },
+    generators: { type: 'string' },
+    // Internal: one measurement in this process (the parent spawns these).
+    child: { type: 'string' },
+    file: { type: 'string' },
+    output: { type: 'string' },
+  },
+});
+
+if (args.child) {
+  const result = await runSnapshotChild(args.child, args.file, args.output);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else {
+  await main();
+}
+
+async function main() {
+  for (const built of ['dist/main.js', 'dist/cli.js', 'dist/store/index.js']) {
+    if (!existsSync(join(ROOT, built))) throw new Error(`${built} is missing: run "npm run build" first.`);
+  }
+  mkdirSync(args.cache, { recursive: true });
+  const node = resolveNode(args.node);
+  // glibc's hugetlb tunable makes malloc ask for transparent huge pages (THP "madvise"
+  // mode): far fewer page faults when a process fills gigabytes of fresh memory.
+  const env = { ...process.env, ...(args.hugetlb ? { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' } : {}) };
+  const rows = [];
+  for (const size of args.sizes.split(',')) {
+    const text = ensureData(size);
+    const snapshot = join(args.cache, `${size}.kvs`);
+    const runs = { text: [], build: [], snapshot: [], floor: [], textReady: [], snapshotReady: [] };
+    for (let round = 0; round < Number(args.rounds); round++) {
+      process.stderr.write(`${size}: round ${round + 1} of ${args.rounds}\n`);
+      runs.build.push(child(node, env, 'build', text, snapshot));
+      runs.floor.push(child(node, env, 'floor', snapshot));
+      runs.snapshot.push(child(node, env, 'load', snapshot));
+      runs.text.push(child(node, env, 'load', text));
+      runs.snapshotReady.push(await serverReady(node, env, snapshot));
+      runs.textReady.push(await serverReady(node, env, text));
+    }
+    rows.push({ size, textBytes: statSync(text).size, snapshotBytes: statSync(snapshot).size, ...medians(runs) });
+  }
+  const report = render(rows, nodeVersion(node));
+  process.stdout.write(report);
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/snapshots.md'), report);
+  process.stderr.write('written to bench/results/snapshots.md\n');
+}
+
+/** The data file for a size name, generated with the shared generators when missing. */
+function ensureData(size) {
+  if (size === 'example') return join(ROOT, 'data/example.data');
+  const file = join(args.cache, `data-${size}.txt`);
+  if (existsSync(file)) return file;
+  const generators =
+    args.generators ?? [join(ROOT, '../shared/bench'), join(ROOT, '../../shared/bench')].find(existsSync);
+  if (!generators) throw new Error('the shared generators are not found: pass --generators DIR');
+  const lines = { '1m': 1_000_000, '10m': 10_000_000, '50m': 50_000_000 }[size];
+  if (!lines) throw new Error(`unknown size "${size}": example, 1m, 10m or 50m`);
+  process.stderr.write(`generating ${file}...\n`);
+  // 50M keys is the short-key file of the issue; the others are gen-data.mjs's.
+  const command =
+    size === '50m'
+      ? [join(generators, 'gen-short.mjs'), String(lines), file, join(args.cache, `sample-${size}.json`)]
+      : [join(generators, 'gen-data.mjs'), String(lines), '--name', size, '--dir', args.cache];
+  execFileSync(process.execPath, command, { stdio: 'inherit' });
+  return file;
+}
+
+function child(node, env, mode, file, output) {
+  const extra = output ? ['--output', output] : [];
+  const run = spawnSync(node, [fileURLToPath(import.meta.url), '--child', mode, '--file', file, ...extra], {
+    encoding: 'utf8',
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const last = run.stdout.trim().split('\n').pop();
+  if (run.status !== 0 || !last) throw new Error(`${mode} ${file} failed with exit ${run.status}`);
+  return JSON.parse(last);
+}
+
+/** Spawn of `node dist/main.js` to its "listening" line (the port opens once the data is loaded). */
+function serverReady(node, env, file) {
+  const startedAt = performance.now();
+  const server = spawn(node, [join(ROOT, 'dist/main.js')], {
+    cwd: ROOT,
+    env: { ...env, PORT: '0', HOST: '127.0.0.1', KV_DATA_FILE_PATH: file, KV_ON_MALFORMED: 'skip' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let readyMs;
+    server.stdout.setEncoding('utf8').on('data', (text) => {
+      out += text;
+      if (readyMs !== undefined || !out.includes('"msg":"kv-server listening')) return;
+      readyMs = Math.round(performance.now() - startedAt);
+      server.kill('SIGINT');
+    });
+    server.once('exit', (code) => {
+      if (readyMs !== undefined) resolve({ readyMs });
+      else reject(new Error(`the server exited (${code}) before listening on ${file}`));
+    });
+  });
+}
+
+function medians(runs) {
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const pick = (list, field) => median(list.map((run) => run[field]));
+  return {
+    textMs: pick(runs.text, 'ms'),
+    textPeak: pick(runs.text, 'peakRss'),
+    buildMs: pick(runs.build, 'ms'),
+    buildPeak: pick(runs.build, 'peakRss'),
+    snapshotMs: pick(runs.snapshot, 'ms'),
+    snapshotPeak: pick(runs.snapshot, 'peakRss'),
+    snapshotLagMs: pick(runs.snapshot, 'maxLoopLagMs'),
+    floorMs: pick(runs.floor, 'ms'),
+    floorPeak: pick(runs.floor, 'peakRss'),
+    // The ratio within each round, then its median: the rounds' noise cancels out.
+    ratio: median(runs.snapshot.map((run, i) => run.ms / runs.floor[i].ms)),
+    textReadyMs: pick(runs.textReady, 'readyMs'),
+    snapshotReadyMs: pick(runs.snapshotReady, 'readyMs'),
+    keys: runs.snapshot[0].keys,
+  };
+}
+
+function render(rows, nodeLabel) {
+  const mb = (bytes) => (bytes / MiB).toFixed(0);
+  const header = [
+    'data',
+    'keys',
+    'text MiB',
+    'text load ms',
+    'text peak RSS MiB',
+    'build ms',
+    'build peak RSS MiB',
+    'snapshot MiB',
+    'bytes/key over text',
+    'snapshot load ms',
+    'snapshot peak RSS MiB',
+    'floor ms',
+    'floor peak RSS MiB',
+    'load / floor',
+    'max loop lag ms',
+    'server ready, text ms',
+    'server ready, snapshot ms',
+  ];
+  const table = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  for (const r of rows) {
+    table.push(
+      `| ${[
+        r.size,
+        r.keys.toLocaleString('en-US'),
+        mb(r.textBytes),
+        r.textMs,
+        mb(r.textPeak),
+        r.buildMs,
+        mb(r.buildPeak),
+        mb(r.snapshotBytes),
+        ((r.snapshotBytes - r.textBytes) / r.keys).toFixed(1),
+        r.snapshotMs,
+        mb(r.snapshotPeak),
+        r.floorMs,
+        mb(r.floorPeak),
+        r.ratio.toFixed(2),
+        r.snapshotLagMs,
+        r.textReadyMs,
+        r.snapshotReadyMs,
+      ].join(' | ')} |`,
+    );
+  }
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const command = `npm run bench:snapshots -- --sizes ${args.sizes} --rounds ${args.rounds}${args.node ? ` --node ${args.node}` : ''}${args.hugetlb ? ' --hugetlb' : ''}`;
+  return [
+    '## Snapshot benchmark',
+    '',
+    `\`${command}\` on Node ${nodeLabel}, ${cpus().length} x ${cpu}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ` +
+      `${new Date().toISOString().slice(0, 10)}; medians of ${args.rounds} rounds.`,
+    '',
+    ...table,
+    '',
+    "- text load / snapshot load: loadDatasetInWorker (the server's loader) in a fresh process, from the call until the store answers.",
+    '- build: what `kv-server build` does (read, parse, index, write, fsync, rename), in a fresh process.',
+    '- floor: `fs.readFileSync` of the snapshot in a fresh process: reading it into memory and nothing else. load / floor: the median of the per-round ratios.',
+    '- max loop lag: the longest a 10 ms timer was late during the snapshot load (the event loop stays free).',
+    '- server ready: spawn of `node dist/main.js` until it logs that it listens (Nest, the load, the port).',
+    '- peak RSS: VmHWM of the process.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,52 @@
+import { DatasetLoadError, scanDataFile, type MalformedPolicy, type ScanResult } from '../load-dataset.js';
+import { hasSnapshotMagic } from '../snapshot/snapshot-format.js';
+import type { CompactStore } from './compact-store.js';
+import { CompactStoreBuilder } from './compact-store-builder.js';
+
+export interface TextBuildOptions {
+  onMalformed: MalformedPolicy;
+  readSize?: number;
+  segmentSize?: number;
+  /** After every chunk read: bytes read so far, the file's size, lines parsed so far. */
+  onChunk?: (bytes: number, totalBytes: number, lines: number) => void;
+  /** Once the file is read, before the indexes are built. */
+  onIndexing?: () => void;
+}
+
+export interface TextBuild {
+  store: CompactStore;
+  scan: ScanResult;
+  duplicatesOverridden: number;
+}
+
+/**
+ * Reads a text data file into a CompactStore on the calling thread: the loader worker's
+ * work, and `kv-server build`'s before it writes the snapshot. Errors are scanDataFile's
+ * (DatasetLoadError, the same messages everywhere).
+ */
+export async function buildCompactStoreFromText(path: string, options: TextBuildOptions): Promise<TextBuild> {
+  let totalBytes = 0;
+  let builder: CompactStoreBuilder | undefined;
+  const scan = await scanDataFile(path, {
+    onMalformed: options.onMalformed,
+    readSize: options.readSize,
+    onOpen: (size) => {
+      totalBytes = size;
+      builder = new CompactStoreBuilder({ expectedBytes: size, segmentSize: options.segmentSize });
+    },
+    onChunk: (chunk, bytes, lines) => {
+      // Asked for a snapshot (`kv-server build` on its own output), or a text file
+      // replaced by a snapshot after the loader looked at it: never parse one as text.
+      if (bytes === chunk.length && hasSnapshotMagic(chunk)) {
+        throw new DatasetLoadError(`Cannot read "${path}" as a text data file: it is a kv-server snapshot.`);
+      }
+      // The builder keeps the file's own bytes: one native copy per chunk, not per line.
+      builder!.acceptChunk(chunk);
+      options.onChunk?.(bytes, totalBytes, lines);
+    },
+    onEntry: (bytes, keyStart, keyEnd, valueEnd) => builder!.add(bytes, keyStart, keyEnd, valueEnd),
+  });
+  options.onIndexing?.();
+  const store = builder!.finish();
+  return { store, scan, duplicatesOverridden: builder!.duplicates };
+}
