@@ -5,12 +5,13 @@
  * this file only dispatches.
  */
 import { buildCommand } from './cli/build.js';
+import { hashKeyCommand } from './cli/hash-key.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo, type Command } from './cli/command.js';
 import { inspectCommand } from './cli/inspect.js';
 import { DatasetLoadError } from './store/load-dataset.js';
 import { SnapshotWriteError } from './store/snapshot/write-snapshot.js';
 
-const COMMANDS: readonly Command[] = [buildCommand, inspectCommand];
+const COMMANDS: readonly Command[] = [buildCommand, inspectCommand, hashKeyCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
@@ -59,7 +60,12 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  stdin: process.stdin,
+}).then(
   (code) => {
     process.exitCode = code;
   },
