@@ -31,13 +31,16 @@ it.each([
   });
 });
 
-it('gives the hashes of the bundled example file for its documented example keys', async () => {
-  const clients = parseAccessFile(await readFile(join(ROOT, 'data', 'example-access.yaml'), 'utf8'));
-  const hashes = await Promise.all(
-    ['billing-example-key', 'hr-example-key'].map(async (key) => (await hashKey(key)).stdout.trim()),
-  );
-  expect(clients.map((client) => client.keySha256)).toEqual(hashes);
-});
+it.each(['data/example-access.yaml', 'k8s/components/access-control/client-roles/example-access.yaml'])(
+  'gives the hashes of %s for its documented example keys',
+  async (file) => {
+    const clients = parseAccessFile(await readFile(join(ROOT, file), 'utf8'));
+    const hashes = await Promise.all(
+      ['billing-example-key', 'hr-example-key'].map(async (key) => (await hashKey(key)).stdout.trim()),
+    );
+    expect(clients.map((client) => client.keySha256)).toEqual(hashes);
+  },
+);
 
 it('refuses a key given as an argument, an empty key and one with whitespace', async () => {
   const argument = await hashKey('', ['secret-in-ps']);
