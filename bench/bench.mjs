@@ -8,6 +8,7 @@
 //   npm run bench [-- --rounds 3 --seconds 10 --connections 50 --lines 10000]
 //   npm run bench -- --node 24 --servers fastify,kv-server   # without the node:http baseline
 //   npm run bench -- --tool autocannon        # where wrk is not installed
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,12 +18,21 @@ import { medianRows, runsTable, summaryTable, targetLines } from './lib/bench-ta
 import { freePort, hasCommand, machineInfo, nodeVersion, resolveNode, timestamp } from './lib/runtime.mjs';
 import { ROOT, cpuSeconds, dataFile, startProcess } from './lib/server.mjs';
 
-/** Each server the bench knows: its script and the environment it needs beyond HOST/PORT. */
+const ROLES_API_KEY = 'bench-roles-key';
+const ROLES_ACCESS_FILE = join(ROOT, 'bench', 'results', 'bench-access.yaml');
+
+/** Each server the bench knows: its script, the environment it needs beyond HOST/PORT, and the load's headers. */
 const SERVERS = {
   fastify: { script: join(ROOT, 'bench', 'baseline', 'fastify-map.mjs'), env: {} },
   'node-http': { script: join(ROOT, 'bench', 'baseline', 'node-http-map.mjs'), env: {} },
   // The default configuration (metrics on, access log off); stdout goes to /dev/null.
   'kv-server': { script: join(ROOT, 'dist', 'main.js'), env: { LOG_LEVEL: 'info' } },
+  // The same with client roles on: an access file, and a client's key on every request.
+  'kv-server-roles': {
+    script: join(ROOT, 'dist', 'main.js'),
+    env: { LOG_LEVEL: 'info', KV_ACCESS_FILE: ROLES_ACCESS_FILE },
+    headers: [`Authorization: Bearer ${ROLES_API_KEY}`],
+  },
 };
 
 const { values: options } = parseArgs({
@@ -52,10 +62,12 @@ if (unknown.length || !RUNNERS[tool] || !(rounds >= 1) || !(seconds > 0) || !(wa
   console.error(`bad arguments: servers ${Object.keys(SERVERS).join('|')}, tool wrk|autocannon, positive numbers`);
   process.exit(2);
 }
-if (servers.includes('kv-server') && !existsSync(SERVERS['kv-server'].script)) {
+if (servers.some((name) => name.startsWith('kv-server')) && !existsSync(SERVERS['kv-server'].script)) {
   console.error(`${SERVERS['kv-server'].script} is missing: run "npm run build" first`);
   process.exit(2);
 }
+
+if (servers.includes('kv-server-roles')) writeRolesAccessFile();
 
 const node = resolveNode(options.node);
 const data = dataFile(Number(options.lines));
@@ -74,10 +86,26 @@ const parameters = {
 };
 const machine = machineInfo();
 
+/**
+ * The roles variant's access file: one client whose 16 prefixes (one per first hex digit
+ * of the data's UUID keys) cover every key, so each look-up pays the prefix scan a
+ * many-prefix role costs, and a decoy client before it.
+ */
+function writeRolesAccessFile() {
+  const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+  const prefixes = [...'0123456789abcdef'].map((digit) => `"${digit}"`).join(', ');
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(
+    ROLES_ACCESS_FILE,
+    `clients:\n  - id: decoy\n    keySha256: ${sha256('decoy')}\n    prefixes: ["x/"]\n` +
+      `  - id: bench\n    keySha256: ${sha256(ROLES_API_KEY)}\n    prefixes: [${prefixes}]\n`,
+  );
+}
+
 /** One measured run: start the server, warm it up, measure CPU across the measured load. */
 async function measure(name, round) {
   const port = await freePort();
-  const { script, env } = SERVERS[name];
+  const { script, env, headers = [] } = SERVERS[name];
   const server = await startProcess({
     script,
     env: { KV_DATA_FILE_PATH: data, ...env },
@@ -85,7 +113,7 @@ async function measure(name, round) {
     cpu: options['server-cpu'],
     node,
   });
-  const target = { url: `http://127.0.0.1:${port}`, keysFile, connections, cpu: options['load-cpu'] };
+  const target = { url: `http://127.0.0.1:${port}`, keysFile, connections, cpu: options['load-cpu'], headers };
   try {
     // JIT and caches settle during the warm-up; none of it is counted.
     if (warmup > 0) await load({ ...target, seconds: warmup });

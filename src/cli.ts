@@ -5,13 +5,14 @@
  * this file only dispatches.
  */
 import { buildCommand } from './cli/build.js';
+import { hashKeyCommand } from './cli/hash-key.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo, type Command } from './cli/command.js';
 import { inspectCommand } from './cli/inspect.js';
 import { publishCommand, PublishError } from './cli/publish.js';
 import { DatasetLoadError } from './store/load-dataset.js';
 import { SnapshotWriteError } from './store/snapshot/write-snapshot.js';
 
-const COMMANDS: readonly Command[] = [buildCommand, inspectCommand, publishCommand];
+const COMMANDS: readonly Command[] = [buildCommand, inspectCommand, publishCommand, hashKeyCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
@@ -61,7 +62,12 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  stdin: process.stdin,
+}).then(
   (code) => {
     process.exitCode = code;
   },

@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { ApiKeysService } from './access/api-keys.service.js';
 import { parseBoundedJson } from './common/bounded-json.js';
+import { ClientRolesService } from './access/client-roles.service.js';
 import { validateEnvironment } from './config/environment.js';
 import { answerFrameworkError, refuseConnectRequests } from './http/framework-errors.js';
 import { installRequestHooks, type RequestHooks } from './http/request-hooks.js';
@@ -74,10 +75,14 @@ export async function createApp(environment: NodeJS.ProcessEnv = process.env): P
   app.useBodyParser(/^application\/[\w.-]+\+json(\s*;.*)?$/i, {}, parseJsonBody);
   installed.hooks = installRequestHooks(app);
   const apiKeys = app.get(ApiKeysService);
+  const clientRoles = app.get(ClientRolesService);
+  // The client a request is identified as (client roles), declared so every request has the same shape.
+  fastify.decorateRequest('kvClient', undefined);
   const routes = wireRoutes(fastify, {
     app,
     requestHooks: installed.hooks,
-    accessCheckFor: (route) => apiKeys.checkFor(route),
+    // The two are exclusive (the configuration refuses both): at most one gives a check.
+    accessCheckFor: (route, template) => apiKeys.checkFor(route) ?? clientRoles.checkFor(route, template),
   });
   setUpOpenApi(app, routes);
   return app;

@@ -19,7 +19,11 @@ export function buildOpenApiDocument(app: NestFastifyApplication, routes: readon
         '`{"statusCode", "error", "message"}`. Look-up, batch and listing answers carry `KV-Dataset-Version`.',
     )
     .setVersion('1.0.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (KV_API_KEYS) or admin token' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      description: "API key (KV_API_KEYS), a client's API key (KV_ACCESS_FILE) or the admin token",
+    })
     .build();
   const document = SwaggerModule.createDocument(app, config);
   for (const { url, template } of routes) {

@@ -40,13 +40,13 @@ beforeAll(() => assertKubectl());
 it('finds each component, and the groups whose members are alternatives', () => {
   const groups = Object.fromEntries(componentGroups().map((group) => [group.name, group.members]));
   expect(groups).toEqual({
-    'access-control': ['k8s/components/access-control/api-keys'],
+    'access-control': ['k8s/components/access-control/api-keys', 'k8s/components/access-control/client-roles'],
     ingress: ['k8s/components/ingress/gateway-api', 'k8s/components/ingress/ingress'],
     monitoring: ['k8s/components/monitoring'],
     'traffic-autoscaling': ['k8s/components/traffic-autoscaling'],
   });
-  // None or one of each group: 2 x 3 x 2 x 2.
-  expect(COMBINATIONS).toHaveLength(24);
+  // None or one of each group: 3 x 3 x 2 x 2.
+  expect(COMBINATIONS).toHaveLength(36);
   expect(new Set(TARGETS).size).toBe(COMBINATIONS.length);
 });
 
@@ -145,6 +145,22 @@ describe.each(TARGETS)('%s', (target) => {
     // The gateway's or controller's namespace is admitted exactly when an ingress is there.
     const extra = namespacesAdmitted(objects()).filter((name) => name !== 'monitoring');
     expect(extra.length).toBe(routes.length + ingresses.length);
+  });
+
+  it('mounts the access file from its required Secret exactly with access-control/client-roles', () => {
+    const deployment = only<Deployment>(objects(), 'Deployment');
+    const server = deployment.spec.template.spec.containers.find((container) => container.name === 'kv-server');
+    const accessFile = server?.env?.find((variable) => variable.name === 'KV_ACCESS_FILE')?.value;
+    const volume = deployment.spec.template.spec.volumes?.find((candidate) => candidate.name === 'access');
+    const mount = (server as { volumeMounts?: { name: string; mountPath: string }[] } | undefined)?.volumeMounts?.find(
+      (candidate) => candidate.name === 'access',
+    );
+    if (!has('access-control/client-roles')) {
+      expect({ accessFile, volume }).toEqual({ accessFile: undefined, volume: undefined });
+      return;
+    }
+    expect(volume?.secret).toMatchObject({ secretName: 'kv-server-access', optional: false });
+    expect(accessFile).toBe(`${mount?.mountPath}/access.yaml`);
   });
 
   it('requires the API keys Secret exactly with access-control/api-keys', () => {

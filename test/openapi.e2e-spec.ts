@@ -17,6 +17,15 @@ const CONTRACT_OPERATIONS = [
   'get /metrics',
 ].sort();
 
+/** The operations that need credentials with access control (API keys or client roles) on. */
+const PROTECTED_OPERATIONS = [
+  'get /keys/{key}',
+  'get /key/{key}',
+  'post /keys/_mget',
+  'get /keys',
+  'post /admin/reload',
+];
+
 describe('the OpenAPI document (e2e)', () => {
   let app: NestFastifyApplication;
   let dir: string;
@@ -74,5 +83,19 @@ describe('the OpenAPI document (e2e)', () => {
     ]);
     expect(Object.keys(lookUp.responses)).toEqual(expect.arrayContaining(['200', '304', '400', '404']));
     expect(document.paths['/keys/_mget'].post.requestBody).toBeDefined();
+  });
+
+  it('puts the bearer scheme, and the 401 and 403 answers, on every protected operation', async () => {
+    const document = (await app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
+    expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    for (const operation of PROTECTED_OPERATIONS) {
+      const [method, path] = operation.split(' ');
+      const documented = document.paths[path][method];
+      expect({ operation, security: documented.security }).toEqual({ operation, security: [{ bearer: [] }] });
+      expect({ operation, errors: Object.keys(documented.responses) }).toEqual({
+        operation,
+        errors: expect.arrayContaining(['401', '403']),
+      });
+    }
   });
 });

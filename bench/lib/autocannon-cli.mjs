@@ -15,6 +15,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '10' },
     timeout: { type: 'string', default: '10' },
+    // "Name: value", repeatable: sent on every request (the roles bench's Authorization).
+    header: { type: 'string', multiple: true, default: [] },
   },
 });
 const keys = readFileSync(values.keys, 'utf8').split('\n').filter(Boolean);
@@ -26,6 +28,7 @@ await runLoad({
   connections: Number(values.connections),
   durationSeconds: seconds,
   timeoutSeconds: Number(values.timeout),
+  headers: Object.fromEntries(values.header.map((header) => header.split(/:\s*(.*)/s).slice(0, 2))),
   recorder,
 });
 const summary = recorder.summary(seconds);

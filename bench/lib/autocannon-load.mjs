@@ -46,6 +46,7 @@ export async function runLoad({
   durationSeconds,
   rampUpSeconds = 0,
   timeoutSeconds = 10,
+  headers = {},
   recorder,
   progress = () => {},
 }) {
@@ -71,6 +72,7 @@ export async function runLoad({
       timeout: timeoutSeconds,
       // autocannon only stops at a sample tick: 100 ms makes the end prompt.
       sampleInt: 100,
+      headers,
       requests: [{ setupRequest }],
     });
     opening.longestBlockMs = Math.max(opening.longestBlockMs, performance.now() - blockStarted);

@@ -63,6 +63,29 @@ export function summaryTable(medians) {
  * machine weighs on both) with its median, which drifts less on a noisy machine.
  */
 export function targetLines(medians, runs) {
+  const lines = [frameworkTargetLines(medians, runs)];
+  const roles = medians.find((row) => row.server === 'kv-server-roles');
+  const kv = medians.find((row) => row.server === 'kv-server');
+  if (roles && kv) {
+    // Client roles' own target: look-ups with roles on >= 0.9 x without access control.
+    const perRound = roundRatios(runs, 'kv-server-roles', 'kv-server');
+    const ratio = roles.reqPerCpu / kv.reqPerCpu;
+    lines.push(
+      `ratio kv-server-roles/kv-server req per CPU-second (medians): ${ratio.toFixed(2)} (target >= ${TARGET_RATIO}: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'})`,
+      `ratio within each round: ${perRound.map((r) => r.toFixed(2)).join(', ')}; median ${median(perRound).toFixed(2)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function roundRatios(runs, server, base) {
+  return [...new Set(runs.map((run) => run.round))].map((round) => {
+    const of = (name) => runs.find((run) => run.round === round && run.server === name).reqPerCpu;
+    return of(server) / of(base);
+  });
+}
+
+function frameworkTargetLines(medians, runs) {
   const base = medians.find((row) => row.server === 'fastify');
   const kv = medians.find((row) => row.server === 'kv-server');
   if (!base || !kv) return 'ratio kv-server/fastify: n/a (run both servers to compare)';

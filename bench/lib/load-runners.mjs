@@ -36,8 +36,10 @@ function resultLine(stdout, prefix) {
   );
 }
 
-export async function runWrk({ url, keysFile, connections, seconds, cpu, timeoutSeconds = 10 }) {
+export async function runWrk({ url, keysFile, connections, seconds, cpu, timeoutSeconds = 10, headers = [] }) {
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, `--timeout`, `${timeoutSeconds}s`, '--latency'];
+  // wrk.format in the script sends the -H headers on every request.
+  for (const header of headers) args.push('-H', header);
   const [command, argv] = pinned(cpu, 'wrk', [...args, '-s', WRK_SCRIPT, url, '--', keysFile]);
   const result = resultLine(await run(command, argv, seconds), 'WRK_RESULT');
   return {
@@ -53,8 +55,9 @@ export async function runWrk({ url, keysFile, connections, seconds, cpu, timeout
   };
 }
 
-export async function runAutocannon({ url, keysFile, connections, seconds, cpu, timeoutSeconds = 10 }) {
+export async function runAutocannon({ url, keysFile, connections, seconds, cpu, timeoutSeconds = 10, headers = [] }) {
   const args = [AUTOCANNON_CLI, '--url', url, '--keys', keysFile, '--connections', String(connections)];
+  for (const header of headers) args.push('--header', header);
   args.push('--seconds', String(seconds), '--timeout', String(timeoutSeconds));
   const [command, argv] = pinned(cpu, process.execPath, args);
   return resultLine(await run(command, argv, seconds), 'AUTOCANNON_RESULT');

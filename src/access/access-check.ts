@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { ErrorReply, sendError } from '../common/error-reply.js';
+import { OPERATIONS, type Operation } from '../common/route-facts.js';
 import type { ApiKeysService } from './api-keys.service.js';
+import type { ClientRolesService } from './client-roles.service.js';
 
 const UNAUTHORIZED = new ErrorReply(401, 'An API key is required: Authorization: Bearer <key>');
 
@@ -22,5 +24,35 @@ export function apiKeyCheck(apiKeys: ApiKeysService): AccessCheck {
     }
     reply.header('www-authenticate', 'Bearer');
     sendError(reply, UNAUTHORIZED);
+  };
+}
+
+const NO_CLIENT = new ErrorReply(401, 'A client API key is required: Authorization: Bearer <key>');
+const forbiddenOperation = new Map<Operation, ErrorReply>(
+  OPERATIONS.map((operation) => [operation, new ErrorReply(403, `This client's role does not allow ${operation}`)]),
+);
+
+/**
+ * With client roles on: identifies the client once, in the rules in force now, and
+ * keeps its role on the request, where the route reads it for the decisions that
+ * need the request's content (a key's prefix, a listing's scope). The route's own
+ * operation is decided here. A request without a valid key is 401 before anything
+ * else, as with `apiKeyCheck`.
+ */
+export function clientRoleCheck(roles: ClientRolesService, operation: Operation, route: string): AccessCheck {
+  const forbidden = forbiddenOperation.get(operation)!;
+  return (request, reply, done) => {
+    const client = roles.identify(request.headers.authorization);
+    if (client === undefined) {
+      const reason = request.headers.authorization === undefined ? 'no API key' : 'unknown API key';
+      roles.unauthorized(reply, route, reason, NO_CLIENT);
+      return;
+    }
+    if (!client.operations.has(operation)) {
+      roles.forbidden(reply, client, route, 'operation not allowed', forbidden);
+      return;
+    }
+    request.kvClient = client;
+    done();
   };
 }

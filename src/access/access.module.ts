@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
 import { DatasetModule } from '../dataset/dataset.module.js';
 import { ApiKeysService } from './api-keys.service.js';
+import { ClientRolesModule } from './client-roles.module.js';
 
-/** API keys on /keys and /key (KV_API_KEYS, KV_API_KEYS_FILE); the check itself is a Fastify hook. */
+/**
+ * Access control on /keys and /key: API keys (KV_API_KEYS, KV_API_KEYS_FILE) or client
+ * roles (KV_ACCESS_FILE); the checks themselves are Fastify hooks.
+ */
 @Module({
-  imports: [DatasetModule],
+  imports: [DatasetModule, ClientRolesModule],
   providers: [ApiKeysService],
-  exports: [ApiKeysService],
+  exports: [ApiKeysService, ClientRolesModule],
 })
 export class AccessModule {}

@@ -19,9 +19,10 @@ export class ApiKeysService {
   private digests: Buffer[] | undefined;
 
   constructor(config: ConfigService<AppConfig, true>, datasets: DatasetService) {
-    const { apiKeys, apiKeysFile } = config.get('access', { infer: true });
+    const { apiKeys, apiKeysFile, clientRoles } = config.get('access', { infer: true });
     if (apiKeys === undefined) {
-      this.logger.log('Access control off: /keys and /key need no API key');
+      // With client roles on, ClientRolesService says so.
+      if (clientRoles === undefined) this.logger.log('Access control off: /keys and /key need no API key');
       return;
     }
     this.digests = digestSecrets(apiKeys);

@@ -5,6 +5,8 @@ export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /** Where a command reads secrets from (hash-key), never from its arguments. */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export interface Command {

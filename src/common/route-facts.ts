@@ -4,6 +4,10 @@ import type { RouteOptions } from 'fastify';
 
 const ROUTE_FACTS = 'kvRoute';
 
+/** What a client role may be allowed to do (KV_ACCESS_FILE); each protected route is one of them. */
+export const OPERATIONS = ['lookup', 'mget', 'list', 'reload'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
 /**
  * What the application's per-route wiring (`src/http/route-wiring.ts`) needs to know
  * about a route, declared on the controller method that serves it. Features state
@@ -15,6 +19,8 @@ export interface RouteFacts {
   template?: string;
   /** Needs credentials when access control is on; they are checked before anything else about the request. */
   protected?: boolean;
+  /** The operation a client role needs for this route (with KV_ACCESS_FILE); protected routes declare one. */
+  operation?: Operation;
   /** A single-key look-up: its 200 and 304 count as hits, its 404 as misses. */
   lookUp?: boolean;
   /**

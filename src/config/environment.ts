@@ -1,8 +1,9 @@
 import { IsIn, IsOptional, Matches, validateSync, type ValidationError } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
 import { tmpdir } from 'node:os';
+import { readAccessFile, type ClientEntry } from '../access/access-file.js';
 import type { MalformedPolicy } from '../store/index.js';
-import { readSecretList, readSecret, type SecretError } from './secrets.js';
+import { readSecretList, readSecret } from './secrets.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -129,8 +130,10 @@ export interface AppConfig {
     apiKeys: string[] | undefined;
     /** Where the API keys come from, to re-read them on reload. */
     apiKeysFile: string | undefined;
-    /** Bearer token of POST /admin/reload; undefined when the endpoint is off. */
+    /** Bearer token of POST /admin/reload; undefined when the endpoint is off (unless client roles enable it). */
     adminToken: string | undefined;
+    /** Client roles (KV_ACCESS_FILE): the file, re-read on rotation, and its clients as validated at start-up. */
+    clientRoles: { path: string; clients: ClientEntry[] } | undefined;
   };
 }
 
@@ -148,17 +151,24 @@ export function validateEnvironment(raw: Record<string, unknown>): AppConfig {
   const env = plainToInstance(EnvironmentVariables, values);
   const problems = validateSync(env, { forbidUnknownValues: false }).map(describeError);
 
-  const secretProblems: SecretError[] = [];
+  const secretProblems: Error[] = [];
   const collect = <T>(read: () => T): T | undefined => {
     try {
       return read();
     } catch (error) {
-      secretProblems.push(error as SecretError);
+      // SecretError and AccessFileError messages name the variable, never a secret.
+      secretProblems.push(error as Error);
       return undefined;
     }
   };
   const apiKeys = collect(() => readSecretList(values, 'KV_API_KEYS', 'KV_API_KEYS_FILE'));
   const adminToken = collect(() => readSecret(values, 'KV_ADMIN_TOKEN', 'KV_ADMIN_TOKEN_FILE'));
+  const accessFile = values.KV_ACCESS_FILE;
+  if (accessFile !== undefined && (values.KV_API_KEYS !== undefined || values.KV_API_KEYS_FILE !== undefined)) {
+    const keys = values.KV_API_KEYS !== undefined ? 'KV_API_KEYS' : 'KV_API_KEYS_FILE';
+    problems.push(`KV_ACCESS_FILE and ${keys} are both set: client roles replace the API keys, set only one of them`);
+  }
+  const clients = accessFile === undefined ? undefined : collect(() => readAccessFile(accessFile));
   problems.push(...secretProblems.map((error) => error.message));
   problems.push(...sourceConflicts(values));
 
@@ -199,6 +209,7 @@ export function validateEnvironment(raw: Record<string, unknown>): AppConfig {
       apiKeys,
       apiKeysFile: values.KV_API_KEYS_FILE,
       adminToken,
+      clientRoles: accessFile === undefined || clients === undefined ? undefined : { path: accessFile, clients },
     },
   };
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { ClientRolesModule } from '../access/client-roles.module.js';
 import { AdminReloadController } from './admin-reload.controller.js';
 import { DatasetController } from './dataset.controller.js';
 import { DatasetHealthIndicator } from './dataset.health.js';
@@ -13,7 +14,7 @@ import { ReloadTriggersService } from './reload-triggers.service.js';
  * indicator.
  */
 @Module({
-  imports: [TerminusModule],
+  imports: [TerminusModule, ClientRolesModule],
   controllers: [DatasetController, AdminReloadController],
   providers: [DatasetService, DatasetHealthIndicator, ReloadTriggersService],
   exports: [DatasetService, DatasetHealthIndicator],

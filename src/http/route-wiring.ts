@@ -9,7 +9,7 @@ export interface RouteWiringParts {
   /** Request metrics and the access log (the global hooks are installed by `installRequestHooks`). */
   requestHooks: RequestHooks;
   /** The access check a route needs, if any. */
-  accessCheckFor(route: DeclaredRouteFacts): AccessCheck | undefined;
+  accessCheckFor(route: DeclaredRouteFacts, template: string): AccessCheck | undefined;
 }
 
 /** What the wiring did to a route; the OpenAPI document and the tests read it. */
@@ -41,7 +41,7 @@ export function wireRoutes(fastify: FastifyInstance, parts: RouteWiringParts): W
     const facts = routeFactsOf(route);
     const template = routeTemplate(route);
     if (facts.direct !== undefined) route.handler = directHandler(parts.app, facts.direct);
-    const accessCheck = parts.accessCheckFor(facts);
+    const accessCheck = parts.accessCheckFor(facts, template);
     if (accessCheck !== undefined) route.onRequest = withHook(route.onRequest, accessCheck);
     route.onResponse = withHook(route.onResponse, parts.requestHooks.onResponseFor(template, facts.lookUp ?? false));
     for (const method of [route.method].flat()) {

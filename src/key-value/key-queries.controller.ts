@@ -2,15 +2,18 @@ import {
   BadRequestException,
   Body,
   Controller,
+  ForbiddenException,
   Header,
   HttpCode,
   Query,
+  Req,
   Res,
   UseGuards,
   ValidationPipe,
 } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClientRolesService } from '../access/client-roles.service.js';
 import { ApiErrors, datasetVersionHeader } from '../common/api-docs.js';
 import { JsonBodyGuard } from '../common/json-body.guard.js';
 import { isPossibleKey } from '../store/index.js';
@@ -20,6 +23,10 @@ import { BatchLookupRequest, type BatchLookupResponse } from './dto/batch-lookup
 import { DEFAULT_PAGE_SIZE, KeyListingQuery, type KeyListingResponse } from './dto/key-listing.dto.js';
 import { DATASET_VERSION_HEADER } from './http-caching.js';
 import { KEY_ROUTES, KeyRoute } from './key-routes.js';
+import { keysUnderPrefixes } from './scoped-listing.js';
+
+/** How many out-of-scope keys a refused batch names. */
+const NAMED_OUTSIDE_KEYS = 10;
 
 /** Unknown fields are refused rather than ignored: a typo should not pass silently. */
 const strictValidation = new ValidationPipe({
@@ -35,7 +42,10 @@ const strictValidation = new ValidationPipe({
 @ApiTags('keys')
 @Controller()
 export class KeyQueriesController {
-  constructor(private readonly datasets: DatasetService) {}
+  constructor(
+    private readonly datasets: DatasetService,
+    private readonly clientRoles: ClientRolesService,
+  ) {}
 
   @KeyRoute(KEY_ROUTES.batchLookUp)
   @HttpCode(200)
@@ -61,8 +71,10 @@ export class KeyQueriesController {
   )
   batchLookUp(
     @Body(strictValidation) body: BatchLookupRequest,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): BatchLookupResponse {
+    this.refuseKeysOutsideScope(request, body.keys);
     const { store, summary } = this.datasets.serving;
     reply.header(DATASET_VERSION_HEADER, summary.version);
     // No prototype: a key named "__proto__" must be an ordinary property.
@@ -108,6 +120,7 @@ export class KeyQueriesController {
   @ApiErrors([400, 'Bad limit or cursor'])
   list(
     @Query(strictValidation) query: KeyListingQuery,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): KeyListingResponse {
     const limit = query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit);
@@ -116,12 +129,41 @@ export class KeyQueriesController {
       after = decodeCursor(query.cursor);
       if (after === undefined) throw new BadRequestException('cursor must be the nextCursor of a previous page');
     }
+    const prefixes = this.listingPrefixes(request, query.prefix ?? '');
     const { store, summary } = this.datasets.serving;
     reply.header(DATASET_VERSION_HEADER, summary.version);
     // One more than asked tells whether another page exists.
-    const keys = store.keysInOrder(query.prefix ?? '', after, limit + 1);
+    const keys = keysUnderPrefixes(store, prefixes, after, limit + 1);
     const hasMore = keys.length > limit;
     if (hasMore) keys.length = limit;
     return { keys, nextCursor: hasMore ? encodeCursor(keys[keys.length - 1]) : null };
+  }
+
+  /**
+   * With client roles on, a batch holding any key outside the client's prefixes is
+   * refused whole (403, naming up to 10 of them), by the role alone: before any key is
+   * looked up.
+   */
+  private refuseKeysOutsideScope(request: FastifyRequest, keys: readonly string[]): void {
+    const client = request.kvClient;
+    if (client === undefined) return;
+    const outside = [...new Set(keys)].filter((key) => !client.mayRead(key));
+    if (outside.length === 0) return;
+    this.clientRoles.recordForbidden(client, KEY_ROUTES.batchLookUp.template, 'key outside prefixes');
+    const named = outside.slice(0, NAMED_OUTSIDE_KEYS).map((key) => JSON.stringify(key));
+    const more = outside.length > NAMED_OUTSIDE_KEYS ? ` and ${outside.length - NAMED_OUTSIDE_KEYS} more` : '';
+    throw new ForbiddenException(`Keys outside this client's prefixes: ${named.join(', ')}${more}`);
+  }
+
+  /** The prefixes a listing covers: the requested one, or with client roles on, its part inside the client's. */
+  private listingPrefixes(request: FastifyRequest, requested: string): string[] {
+    const client = request.kvClient;
+    if (client === undefined) return [requested];
+    const prefixes = client.listingPrefixes(requested);
+    if (prefixes.length === 0) {
+      this.clientRoles.recordForbidden(client, KEY_ROUTES.listing.template, 'prefix outside prefixes');
+      throw new ForbiddenException("The prefix is outside this client's prefixes");
+    }
+    return prefixes;
   }
 }

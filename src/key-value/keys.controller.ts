@@ -4,6 +4,7 @@ import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, datasetVersionHeader, errorEnvelopeSchema } from '../common/api-docs.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClientRolesService } from '../access/client-roles.service.js';
 import { ErrorReply, sendError } from '../common/error-reply.js';
 import type { AppConfig } from '../config/environment.js';
 import { DatasetService } from '../dataset/dataset.service.js';
@@ -18,6 +19,7 @@ const TEXT_TYPE = 'text/plain; charset=utf-8';
 // throwing exceptions (a stack trace per request) through Nest's filters.
 const NOT_FOUND = new ErrorReply(404, 'Key not found');
 const MALFORMED_URL = new ErrorReply(400, 'Malformed URL: invalid percent-encoding');
+const OUTSIDE_PREFIXES = new ErrorReply(403, "The key is outside this client's prefixes");
 const BAD_KEY = new ErrorReply(
   400,
   'Invalid key: it must be non-empty, valid percent-encoded UTF-8, without whitespace',
@@ -82,6 +84,7 @@ export class KeysController {
   constructor(
     private readonly datasets: DatasetService,
     config: ConfigService<AppConfig, true>,
+    private readonly clientRoles: ClientRolesService,
   ) {
     this.cacheControl = successCacheControl(config.get('http', { infer: true }).cacheMaxAgeSeconds);
   }
@@ -91,7 +94,7 @@ export class KeysController {
   @ApiOperation({ summary: 'Look up a key (GET or HEAD)' })
   @lookUpDocs
   lookUp(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
-    this.answer(request, reply);
+    this.answer(request, reply, KEY_ROUTES.lookUp.template);
   }
 
   @KeyRoute(KEY_ROUTES.legacyLookUp)
@@ -99,16 +102,23 @@ export class KeysController {
   @ApiOperation({ summary: "Look up a key: the original service's path, identical to /keys/{key}" })
   @lookUpDocs
   lookUpLegacy(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
-    this.answer(request, reply);
+    this.answer(request, reply, KEY_ROUTES.legacyLookUp.template);
   }
 
-  private answer(request: FastifyRequest, reply: FastifyReply): void {
+  private answer(request: FastifyRequest, reply: FastifyReply, route: string): void {
     // One read of the serving dataset: a reload during this request cannot mix versions.
     const { store, summary } = this.datasets.serving;
     reply.header('vary', 'Accept').header(DATASET_VERSION_HEADER, summary.version);
     const key = keyFromUrl(request.url);
     if (key === undefined) {
       sendError(reply, isDecodableTarget(request.originalUrl) ? BAD_KEY : MALFORMED_URL);
+      return;
+    }
+    // With client roles on, the access check identified the client; its prefixes judge
+    // the decoded key, before the store is asked (a 403 says nothing about the data).
+    const client = request.kvClient;
+    if (client !== undefined && !client.mayRead(key)) {
+      this.clientRoles.forbidden(reply, client, route, 'key outside prefixes', OUTSIDE_PREFIXES);
       return;
     }
     const raw = chooseRepresentation(request.headers.accept) === 'raw';

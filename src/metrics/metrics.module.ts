@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { ClientRolesModule } from '../access/client-roles.module.js';
 import { DatasetModule } from '../dataset/dataset.module.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 
 @Module({
-  imports: [DatasetModule],
+  imports: [DatasetModule, ClientRolesModule],
   providers: [MetricsService],
   exports: [MetricsService],
 })

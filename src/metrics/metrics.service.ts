@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { ClientRolesService } from '../access/client-roles.service.js';
 import { DatasetService } from '../dataset/dataset.service.js';
 import type { DatasetSummary } from '../store/index.js';
 import { processMetricsRegistry } from './process-metrics.js';
@@ -24,7 +25,10 @@ export class MetricsService {
   /** What `/metrics` answers: this instance's metrics and the process's. */
   private readonly exposed: Registry;
 
-  constructor(private readonly datasets: DatasetService) {
+  constructor(
+    private readonly datasets: DatasetService,
+    clientRoles: ClientRolesService,
+  ) {
     const registers = [this.registry];
     this.requests = new RequestMetrics();
     const duration = this.requests.duration.registerIn(this.registry);
@@ -59,6 +63,19 @@ export class MetricsService {
         this.inc({ result: 'miss' }, miss);
       },
     });
+
+    if (clientRoles.enabled) {
+      new Counter({
+        name: 'kv_client_requests_total',
+        help: 'Requests to the key routes and POST /admin/reload by client id (KV_ACCESS_FILE; anonymous: no valid key) and outcome (allowed, denied)',
+        labelNames: ['client', 'outcome'],
+        registers,
+        collect() {
+          this.reset();
+          for (const { client, outcome, value } of clientRoles.requestCounts()) this.inc({ client, outcome }, value);
+        },
+      });
+    }
 
     const reloads = new Counter({
       name: 'kv_reloads_total',
