@@ -53,7 +53,7 @@ export async function runSnapshotChild(mode, file, output) {
   }, LAG_PROBE_MS);
   const startedAt = performance.now();
   const result = await work(file, output);
-  const ms = Math.round(performance.now() - startedAt);
+  const ms = Math.round((performance.now() - startedAt) * 10) / 10;
   maxLoopLagMs = Math.max(maxLoopLagMs, performance.now() - expected);
   clearInterval(probe);
   return { mode, ms, peakRss: peakRss(), maxLoopLagMs: Math.round(maxLoopLagMs), ...result };
