@@ -375,7 +375,12 @@ describe.each(DIRS)('%s', (dir) => {
     const secrets = await mkdtemp(join(tmpdir(), 'kv-k8s-secrets-'));
     for (const [name] of secretFileVariables(container)) {
       environment[name] = join(secrets, name);
-      await writeFile(environment[name], 'stand-in-secret\n');
+      // An access file must parse: the client-roles component's own example stands in.
+      const standIn =
+        name === 'KV_ACCESS_FILE'
+          ? await readFile(join(ROOT, 'k8s/components/access-control/client-roles/example-access.yaml'))
+          : 'stand-in-secret\n';
+      await writeFile(environment[name], standIn);
     }
     const testApp = await startTestApp(await readFile(join(ROOT, 'data', 'example.data')), {
       ...environment,
@@ -449,7 +454,12 @@ describe('k8s/overlays/production remote source', () => {
     // Mounted Secrets stood in for by files, as in the probe test above.
     for (const [name] of secretFileVariables(container)) {
       environment[name] = join(downloads, `${name}.secret`);
-      await writeFile(environment[name], 'stand-in-secret\n');
+      // An access file must parse: the client-roles component's own example stands in.
+      const standIn =
+        name === 'KV_ACCESS_FILE'
+          ? await readFile(join(ROOT, 'k8s/components/access-control/client-roles/example-access.yaml'))
+          : 'stand-in-secret\n';
+      await writeFile(environment[name], standIn);
     }
     const server = await startServer({
       ...environment,

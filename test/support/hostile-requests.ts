@@ -1,3 +1,4 @@
+import { BODY_LIMIT_BYTES } from '../../src/create-app.js';
 import fc from 'fast-check';
 import { frameRequest } from './raw-http.js';
 
@@ -51,14 +52,18 @@ const brokenJson = fc.constantFrom(
 /** A `POST /keys/_mget` with a hostile JSON body, framed by length or chunked. */
 export const hostileBatch = fc
   .tuple(fc.oneof(deeplyNested, prototypeFields, hugeArrays, overTheLimit, brokenJson), fc.boolean())
-  .map(([text, chunked]) => ({
-    text,
-    wire: frameRequest(
-      'POST /keys/_mget HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json',
-      Buffer.from(text, 'utf8'),
-      chunked,
-    ),
-  }));
+  .map(([text, chunked]) => {
+    const head = 'POST /keys/_mget HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json';
+    const body = Buffer.from(text, 'utf8');
+    // A body declared over the limit is refused (413) before it is read; a client still
+    // writing it when the server closes gets a reset that can discard the answer from its
+    // receive buffer. So, as a careful client would, send only the head: the answer is
+    // the same, and the test does not depend on that race.
+    if (!chunked && body.length > BODY_LIMIT_BYTES) {
+      return { text, wire: Buffer.from(`${head}\r\nContent-Length: ${body.length}\r\n\r\n`, 'latin1') };
+    }
+    return { text, wire: frameRequest(head, body, chunked) };
+  });
 
 /** Bytes mostly visible ASCII, then bytes above 0x7F (obs-text), rarely controls, CR and LF. */
 const wireByte = fc.oneof(
