@@ -49,7 +49,7 @@ chmod 0777 "$SNAPSHOTS"
 buildah run --isolation chroot -v "$PWD/data:/data:ro" -v "$SNAPSHOTS:/snapshots" "$CONTAINER" -- \
   node dist/cli.js build /data/example.data --output /snapshots/example.kvs --no-progress >"$LOG" 2>&1 ||
   fail 'node dist/cli.js build failed in the image'
-grep -q '^  keys                   10000$' "$LOG" || fail 'the snapshot build did not report 10000 keys'
+grep -q '^  keys                   10012$' "$LOG" || fail 'the snapshot build did not report 10012 keys'
 buildah run --isolation chroot -v "$SNAPSHOTS:/snapshots:ro" "$CONTAINER" -- \
   node dist/cli.js inspect /snapshots/example.kvs --no-progress >"$LOG" 2>&1 || fail 'node dist/cli.js inspect failed in the image'
 grep -q '^  checksums              ok' "$LOG" || fail 'inspect did not verify the snapshot'
