@@ -27,7 +27,8 @@ export class JsonBodyError extends Error {
 }
 
 export function parseBoundedJson(text: string): unknown {
-  if (text.trim() === '') throw new JsonBodyError('Body is empty: a JSON document is required');
+  // Not text.trim(): that copies the whole body.
+  if (!/\S/.test(text)) throw new JsonBodyError('Body is empty: a JSON document is required');
   let depth = 0;
   let values = 1;
   for (let i = 0; i < text.length; i++) {
