@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { DatasetLoadError, type Dataset, type LoadOptions } from '../load-dataset.js';
-import { CompactStore } from './compact-store.js';
+import { loadedDataset } from './loaded-dataset.js';
 import { assertSegmentSize } from './compact-store-builder.js';
 import { compactLoadWorkerUrl } from './compact-worker-path.js';
 import type { LoadProgress, LoadRequest, WorkerMessage } from './worker-messages.js';
@@ -67,25 +67,7 @@ export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): P
         fail(message.datasetError ? new DatasetLoadError(message.message) : workerFailure(path, message.message));
       } else {
         settled = true;
-        const store = new CompactStore(message.parts);
-        const { version, format, bytes, lines, duplicatesOverridden, malformedSkipped } = message.summary;
-        resolve({
-          store,
-          malformedSamples: message.malformedSamples,
-          // In loadDataset's field order.
-          summary: {
-            version,
-            source: path,
-            format,
-            keys: store.size,
-            bytes,
-            lines,
-            duplicatesOverridden,
-            malformedSkipped,
-            loadedAt: new Date().toISOString(),
-            loadDurationMs: Math.round(performance.now() - startedAt),
-          },
-        });
+        resolve(loadedDataset(path, message.parts, message.summary, message.malformedSamples, startedAt));
       }
     });
     // A crash (an uncaught error, running out of memory) ends in 'error' and/or 'exit':

@@ -1,4 +1,5 @@
-import { CompactStore, type CompactStoreParts } from '../compact/compact-store.js';
+import { type CompactStoreParts } from '../compact/compact-store.js';
+import { loadedDataset } from '../compact/loaded-dataset.js';
 import { datasetVersion, type Dataset } from '../load-dataset.js';
 import { openSnapshotOrText, type OpenedDataFile } from './open-data-file.js';
 import { readSnapshotParts, type ReadProgress } from './read-snapshot.js';
@@ -58,22 +59,5 @@ export async function loadSnapshot(path: string): Promise<Dataset> {
   const opened = await openSnapshotOrText(path);
   if (opened.format === 'text') throw notASnapshot(path);
   const { parts, summary } = await readOpenedSnapshot(path, opened);
-  const store = new CompactStore(parts);
-  const { version, format, bytes, lines, duplicatesOverridden, malformedSkipped } = summary;
-  return {
-    store,
-    malformedSamples: [],
-    summary: {
-      version,
-      source: path,
-      format,
-      keys: store.size,
-      bytes,
-      lines,
-      duplicatesOverridden,
-      malformedSkipped,
-      loadedAt: new Date().toISOString(),
-      loadDurationMs: Math.round(performance.now() - startedAt),
-    },
-  };
+  return loadedDataset(path, parts, summary, [], startedAt);
 }
