@@ -1,4 +1,5 @@
 import { IsIn, IsOptional, Matches, validateSync, type ValidationError } from 'class-validator';
+import { DEFAULT_DATA_FILE_PATH, DEFAULT_ON_MALFORMED } from './data-file-defaults.js';
 import { plainToInstance } from 'class-transformer';
 import { tmpdir } from 'node:os';
 import { readAccessFile, type ClientEntry } from '../access/access-file.js';
@@ -190,8 +191,8 @@ export function validateEnvironment(raw: Record<string, unknown>): AppConfig {
           : Number(env.KV_EXTRA_LISTENERS),
     },
     dataset: {
-      filePath: env.KV_DATA_FILE_PATH ?? 'data/example.data',
-      onMalformed: (env.KV_ON_MALFORMED ?? 'fail') as MalformedPolicy,
+      filePath: env.KV_DATA_FILE_PATH ?? DEFAULT_DATA_FILE_PATH,
+      onMalformed: (env.KV_ON_MALFORMED ?? DEFAULT_ON_MALFORMED) as MalformedPolicy,
       watch: env.KV_WATCH === 'true',
     },
     remote: {

@@ -6,6 +6,7 @@ import { loadDatasetInWorker, type LoadProgress } from '../store/index.js';
 import type { Dataset, DatasetSummary } from '../store/index.js';
 import { createDatasetSource, type DatasetSource, type SourceFile } from './dataset-source.js';
 import { DatasetSourceError } from './download.js';
+import { takeFirstLoad } from './first-load.js';
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -229,10 +230,10 @@ export class DatasetService implements OnModuleInit {
     this.logger.log(`Loading dataset from ${filePath}`);
     // Built in a worker thread by the compact engine: the event loop keeps serving (the
     // old dataset, during a reload) while a large file loads.
-    const dataset = await loadDatasetInWorker(filePath, {
-      onMalformed,
-      onProgress: (progress) => this.logProgress(filePath, progress),
-    });
+    // At start-up the entry point has usually begun this load already (first-load.ts).
+    const onProgress = (progress: LoadProgress) => this.logProgress(filePath, progress);
+    const dataset = await (takeFirstLoad(filePath, onMalformed, onProgress) ??
+      loadDatasetInWorker(filePath, { onMalformed, onProgress }));
     const { summary, malformedSamples } = dataset;
     for (const { line, reason } of malformedSamples) {
       this.logger.warn(`Skipped malformed line ${line} of ${filePath}: ${MALFORMED_REASON_TEXT[reason]}`);

@@ -1,0 +1,75 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * The first load the entry point starts before the framework is imported. Each test
+ * gets a fresh copy of the module, whose state (one started load) is per process.
+ */
+let dir: string;
+let dataFile: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kv-first-load-'));
+  dataFile = join(dir, 'data.txt');
+  await writeFile(dataFile, 'alpha one\nbeta two\nnot-a-valid-line\nalpha three\n');
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function freshModule(): Promise<typeof import('./first-load.js')> {
+  jest.resetModules();
+  return import('./first-load.js');
+}
+
+describe('the first load', () => {
+  it('is taken by the same file and policy, once, with the file as loaded', async () => {
+    const { startFirstLoad, takeFirstLoad } = await freshModule();
+    startFirstLoad({ KV_DATA_FILE_PATH: dataFile, KV_ON_MALFORMED: 'SKIP' });
+    const taken = takeFirstLoad(dataFile, 'skip', () => undefined);
+    expect(taken).toBeDefined();
+    const dataset = await taken!;
+    expect(dataset.store.get('alpha')).toBe('three');
+    expect(dataset.store.get('beta')).toBe('two');
+    expect(dataset.summary.malformedSkipped).toBe(1);
+    expect(takeFirstLoad(dataFile, 'skip', () => undefined)).toBeUndefined();
+  });
+
+  it('is not taken for another file or another policy', async () => {
+    const first = await freshModule();
+    first.startFirstLoad({ KV_DATA_FILE_PATH: dataFile, KV_ON_MALFORMED: 'skip' });
+    expect(first.takeFirstLoad(join(dir, 'other.txt'), 'skip', () => undefined)).toBeUndefined();
+    const second = await freshModule();
+    second.startFirstLoad({ KV_DATA_FILE_PATH: dataFile, KV_ON_MALFORMED: 'skip' });
+    expect(second.takeFirstLoad(dataFile, 'fail', () => undefined)).toBeUndefined();
+  });
+
+  it('passes on the loader error to its taker', async () => {
+    const { startFirstLoad, takeFirstLoad } = await freshModule();
+    startFirstLoad({ KV_DATA_FILE_PATH: dataFile });
+    // The default policy is fail, and the file has a malformed line 3.
+    await expect(takeFirstLoad(dataFile, 'fail', () => undefined)).rejects.toThrow(/line 3/);
+  });
+
+  it('is not started for a remote source or an invalid policy', async () => {
+    for (const env of [
+      { KV_DATA_URL: 'http://127.0.0.1:1/data.txt', KV_DATA_FILE_PATH: dataFile },
+      { KV_MANIFEST_URL: 'http://127.0.0.1:1/manifest.json', KV_DATA_FILE_PATH: dataFile },
+      { KV_DATA_FILE_PATH: dataFile, KV_ON_MALFORMED: 'ignore' },
+    ]) {
+      const { startFirstLoad, takeFirstLoad } = await freshModule();
+      startFirstLoad(env);
+      expect(takeFirstLoad(dataFile, 'skip', () => undefined)).toBeUndefined();
+      expect(takeFirstLoad(dataFile, 'fail', () => undefined)).toBeUndefined();
+    }
+  });
+
+  it('loads the bundled example when no file is named', async () => {
+    const { startFirstLoad, takeFirstLoad } = await freshModule();
+    startFirstLoad({});
+    const dataset = await takeFirstLoad('data/example.data', 'fail', () => undefined)!;
+    expect(dataset.store.get('greeting')).toBe('Hello, world!');
+  });
+});

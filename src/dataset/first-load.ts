@@ -1,0 +1,75 @@
+import { DEFAULT_DATA_FILE_PATH, DEFAULT_ON_MALFORMED } from '../config/data-file-defaults.js';
+import { loadDatasetInWorker, MALFORMED_POLICIES, type Dataset, type LoadProgress } from '../store/index.js';
+import type { MalformedPolicy } from '../store/index.js';
+
+/**
+ * The first load, started by the entry point before the framework is imported.
+ * Importing Nest, Fastify and their dependencies takes most of a second; meanwhile the
+ * loader worker reads the data file on another core, so a replica is ready after the
+ * longer of the two rather than after both. No Nest imports here, nor anything heavy:
+ * this module is loaded first.
+ *
+ * The environment is read without validating it (that needs class-validator, which is
+ * itself slow to import). DatasetService takes this load only when the validated
+ * configuration names the same file and policy; otherwise it is dropped and loaded
+ * again as configured, so a guess here can cost time but never change what is served.
+ */
+class StartedLoad {
+  readonly dataset: Promise<Dataset>;
+  /** Progress reported before anyone took the load, replayed to whoever does. */
+  private readonly early: LoadProgress[] = [];
+  private listener: ((progress: LoadProgress) => void) | undefined;
+
+  constructor(
+    readonly filePath: string,
+    readonly onMalformed: MalformedPolicy,
+  ) {
+    this.dataset = loadDatasetInWorker(filePath, {
+      onMalformed,
+      onProgress: (progress) => (this.listener ? this.listener(progress) : this.early.push(progress)),
+    });
+    // Its taker handles a failure; a start-up that fails before taking it must not also
+    // report it as an unhandled rejection.
+    this.dataset.catch(() => undefined);
+  }
+
+  follow(listener: (progress: LoadProgress) => void): void {
+    this.early.splice(0).forEach(listener);
+    this.listener = listener;
+  }
+}
+
+let started: StartedLoad | undefined;
+
+/**
+ * Starts loading the local data file the environment names. Does nothing for a remote
+ * source (the download needs the validated configuration) or an invalid policy (whose
+ * error start-up reports).
+ */
+export function startFirstLoad(env: NodeJS.ProcessEnv): void {
+  if (started !== undefined || env.KV_DATA_URL !== undefined || env.KV_MANIFEST_URL !== undefined) return;
+  const onMalformed = (env.KV_ON_MALFORMED ?? DEFAULT_ON_MALFORMED).toLowerCase() as MalformedPolicy;
+  if (!MALFORMED_POLICIES.includes(onMalformed)) return;
+  started = new StartedLoad(env.KV_DATA_FILE_PATH ?? DEFAULT_DATA_FILE_PATH, onMalformed);
+}
+
+/**
+ * The started first load, when it is of this file under this policy: once. Progress
+ * reported so far is passed to `onProgress` at once, the rest as it comes. A load of
+ * anything else is dropped (its memory released when it ends) and undefined returned.
+ */
+export function takeFirstLoad(
+  filePath: string,
+  onMalformed: MalformedPolicy,
+  onProgress: (progress: LoadProgress) => void,
+): Promise<Dataset> | undefined {
+  const load = started;
+  started = undefined;
+  if (load === undefined) return undefined;
+  if (load.filePath !== filePath || load.onMalformed !== onMalformed) {
+    load.dataset.then((dataset) => dataset.store.release?.(), () => undefined);
+    return undefined;
+  }
+  load.follow(onProgress);
+  return load.dataset;
+}
