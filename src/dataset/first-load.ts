@@ -67,7 +67,10 @@ export function takeFirstLoad(
   started = undefined;
   if (load === undefined) return undefined;
   if (load.filePath !== filePath || load.onMalformed !== onMalformed) {
-    load.dataset.then((dataset) => dataset.store.release?.(), () => undefined);
+    load.dataset.then(
+      (dataset) => dataset.store.release?.(),
+      () => undefined,
+    );
     return undefined;
   }
   load.follow(onProgress);
