@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { KeyValueStore, StoreBuilder } from './key-value-store.js';
 import { LineParser, MALFORMED_REASON_TEXT, type EntrySink, type MalformedReason } from './line-parser.js';
 import { MapStoreBuilder } from './map-store.js';
+import { readChunks } from './read-chunks.js';
 
 /** What happens to a file with malformed lines (contract section 1): refuse it, or leave them out. */
 export const MALFORMED_POLICIES = ['fail', 'skip'] as const;
@@ -98,6 +99,12 @@ export interface ScanOptions {
   onOpen?: (totalBytes: number) => void;
   /** Every chunk read, before it is parsed (only valid during the call). */
   onChunk?: (chunk: Buffer, bytesSoFar: number, linesSoFar: number) => void;
+  /**
+   * Memory to read the next `length` bytes into, the store's own (so that no copy is
+   * made), or undefined for the scan's own buffers. It must not be in use before the
+   * chunk read into it is passed to `onChunk`.
+   */
+  readTarget?: (length: number) => Buffer | undefined;
 }
 
 export interface ScanResult {
@@ -134,14 +141,11 @@ export async function scanDataFile(path: string, options: ScanOptions): Promise<
   let bytes = 0;
   const file = await openForReading(path);
   try {
-    options.onOpen?.((await file.stat()).size);
-    const buffer = Buffer.allocUnsafe(readSize);
-    for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      const chunk = buffer.subarray(0, bytesRead);
+    const size = (await file.stat()).size;
+    options.onOpen?.(size);
+    for await (const chunk of readChunks(file, size, readSize, options.readTarget)) {
+      bytes += chunk.length;
       hash.update(chunk);
-      bytes += bytesRead;
       options.onChunk?.(chunk, bytes, parser.lines);
       parser.push(chunk);
     }

@@ -45,6 +45,7 @@ export async function buildCompactStoreFromText(path: string, options: TextBuild
       options.onChunk?.(bytes, totalBytes, lines);
     },
     onEntry: (bytes, keyStart, keyEnd, valueEnd) => builder!.add(bytes, keyStart, keyEnd, valueEnd),
+    readTarget: (length) => builder!.readTarget(length),
   });
   options.onIndexing?.();
   const store = builder!.finish();

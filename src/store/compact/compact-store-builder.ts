@@ -77,12 +77,38 @@ export class CompactStoreBuilder implements StoreBuilder {
    */
   acceptChunk(chunk: Buffer): void {
     this.chunk = undefined;
+    if (chunk.buffer === this.segment.buffer) {
+      // Read straight into the segment (readTarget): nothing to copy.
+      this.chunk = chunk;
+      this.chunkOffset = chunk.byteOffset - this.segment.byteOffset;
+      return;
+    }
     if (chunk.length > this.maxSegmentSize) return;
     if (this.segmentUsed + chunk.length > this.segment.length) this.startSegment(chunk.length);
     chunk.copy(this.segment, this.segmentUsed);
     this.chunk = chunk;
     this.chunkOffset = this.segmentUsed;
     this.segmentUsed += chunk.length;
+  }
+
+  /**
+   * The segment's memory for the next `length` bytes of the file, so the file is read
+   * straight into the store rather than copied from a buffer (which, with the page
+   * faults of the fresh memory, was the largest cost of loading a text file). Reserved
+   * at once: lines copied meanwhile go after it. Undefined when the segment has no room;
+   * the chunk is then read elsewhere and `acceptChunk` copies it. Pass the chunk read
+   * into it to `acceptChunk` before its lines; a chunk that arrives after a new segment
+   * began is copied like any other.
+   */
+  readTarget(length: number): Buffer | undefined {
+    if (this.finished || length > this.maxSegmentSize) return undefined;
+    // Only the first segment starts here: a later one must wait for the chunks before
+    // it to be parsed, since a segment begins at the entry count of its start.
+    if (this.segments.length === 0 && this.entryCount === 0) this.startSegment(length);
+    if (this.segmentUsed + length > this.segment.length) return undefined;
+    const target = this.segment.subarray(this.segmentUsed, this.segmentUsed + length);
+    this.segmentUsed += length;
+    return target;
   }
 
   add(bytes: Buffer, keyStart: number, keyEnd: number, valueEnd: number): void {
@@ -103,7 +129,7 @@ export class CompactStoreBuilder implements StoreBuilder {
       );
     } else {
       needsEscape = valueNeedsJsonEscape(bytes, keyEnd + 1, valueEnd);
-      recordStart = this.copyLine(bytes, keyStart, valueEnd);
+      recordStart = this.lineInPlace(bytes, keyStart, valueEnd) ?? this.copyLine(bytes, keyStart, valueEnd);
     }
     if (this.entryCount === this.recordOffsets.length) this.growEntryArrays();
     const id = this.entryCount++;
@@ -146,6 +172,25 @@ export class CompactStoreBuilder implements StoreBuilder {
       },
       { hash: this.hash },
     );
+  }
+
+  /**
+   * Where a line the parser carried over from one chunk to the next already sits in
+   * the segment, when the chunks were read into it one after the other: it ends at
+   * this chunk's first LF. Compared byte for byte before it is used. Copying it instead
+   * would write at the segment's far end, into fresh pages, a page fault per chunk on
+   * this thread where the reads fault them in on others.
+   */
+  private lineInPlace(line: Buffer, keyStart: number, valueEnd: number): number | undefined {
+    const chunk = this.chunk;
+    if (chunk === undefined || chunk.buffer !== this.segment.buffer) return undefined;
+    const newline = chunk.indexOf(LF);
+    if (newline === -1) return undefined;
+    const lineEnd = this.chunkOffset + newline;
+    const lineStart = lineEnd - line.length;
+    if (lineStart < 0 || this.segment.compare(line, 0, line.length, lineStart, lineEnd) !== 0) return undefined;
+    if (line[valueEnd] === CR) this.segment[lineStart + valueEnd] = LF;
+    return lineStart + keyStart;
   }
 
   /** Copies `key SEP value` and an LF; returns where it starts. */

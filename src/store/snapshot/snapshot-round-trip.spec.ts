@@ -100,7 +100,7 @@ describe('a snapshot against its text file (property)', () => {
       fc.asyncProperty(
         dataFile,
         fc.array(key, { maxLength: 4 }),
-        fc.constantFrom(undefined, 1000, 65_536),
+        fc.constantFrom(undefined, 7, 1000, 65_536),
         fc.constantFrom(undefined, 64, 100_000),
         async (text, probes, readSize, segmentSize) => {
           const { textPath, snapshotPath } = await textAndSnapshot(text, { readSize, segmentSize });
