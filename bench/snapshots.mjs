@@ -21,7 +21,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runSnapshotChild } from './snapshot-child.mjs';
-import { resolveNode, nodeVersion } from './lib/runtime.mjs';
+import { freePort, resolveNode, nodeVersion } from './lib/runtime.mjs';
+import { connect } from 'node:net';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 1024 * 1024;
@@ -61,15 +62,30 @@ async function main() {
   for (const size of args.sizes.split(',')) {
     const text = ensureData(size);
     const snapshot = join(args.cache, `${size}.kvs`);
-    const runs = { text: [], build: [], snapshot: [], floor: [], textReady: [], snapshotReady: [] };
+    const runs = {
+      text: [],
+      build: [],
+      snapshot: [],
+      floor: [],
+      floorSpawn: [],
+      textReady: [],
+      snapshotReady: [],
+      fastifyReady: [],
+    };
     for (let round = 0; round < Number(args.rounds); round++) {
       process.stderr.write(`${size}: round ${round + 1} of ${args.rounds}\n`);
       runs.build.push(child(node, env, 'build', text, snapshot));
       runs.floor.push(child(node, env, 'floor', snapshot));
       runs.snapshot.push(child(node, env, 'load', snapshot));
       runs.text.push(child(node, env, 'load', text));
+      runs.floorSpawn.push(
+        await spawnToExit(node, env, ['-e', `require('node:fs').readFileSync(${JSON.stringify(snapshot)})`]),
+      );
       runs.snapshotReady.push(await serverReady(node, env, snapshot));
       runs.textReady.push(await serverReady(node, env, text));
+      // The yardstick of start-up itself: bare Fastify serving the same text from a Map.
+      if (size === 'example')
+        runs.fastifyReady.push(await serverReady(node, env, text, 'bench/baseline/fastify-map.mjs'));
     }
     rows.push({ size, textBytes: statSync(text).size, snapshotBytes: statSync(snapshot).size, ...medians(runs) });
   }
@@ -112,28 +128,49 @@ function child(node, env, mode, file, output) {
   return JSON.parse(last);
 }
 
-/** Spawn of `node dist/main.js` to its "listening" line (the port opens once the data is loaded). */
-function serverReady(node, env, file) {
+/**
+ * Spawn of a server (`node dist/main.js` unless `entry` says) until its port accepts a
+ * connection, probed every 2 ms: the same test for kv-server and for bare Fastify.
+ */
+async function serverReady(node, env, file, entry = 'dist/main.js') {
+  const port = await freePort();
   const startedAt = performance.now();
-  const server = spawn(node, [join(ROOT, 'dist/main.js')], {
+  const server = spawn(node, [join(ROOT, entry)], {
     cwd: ROOT,
-    env: { ...env, PORT: '0', HOST: '127.0.0.1', KV_DATA_FILE_PATH: file, KV_ON_MALFORMED: 'skip' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1', KV_DATA_FILE_PATH: file, KV_ON_MALFORMED: 'skip' },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let readyMs;
-    server.stdout.setEncoding('utf8').on('data', (text) => {
-      out += text;
-      if (readyMs !== undefined || !out.includes('"msg":"kv-server listening')) return;
-      readyMs = Math.round(performance.now() - startedAt);
+  let exited = false;
+  const exit = new Promise((resolve) => server.once('exit', (code) => ((exited = true), resolve(code))));
+  while (!exited) {
+    if (await accepts(port)) {
+      const readyMs = Math.round(performance.now() - startedAt);
       server.kill('SIGINT');
-    });
-    server.once('exit', (code) => {
-      if (readyMs !== undefined) resolve({ readyMs });
-      else reject(new Error(`the server exited (${code}) before listening on ${file}`));
-    });
+      await exit;
+      return { readyMs };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  throw new Error(`${entry} exited (${await exit}) before listening on ${file}`);
+}
+
+function accepts(port) {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
   });
+}
+
+/** Spawn of `node ARGS` until it exits: the floor as a process, from its start. */
+function spawnToExit(node, env, args) {
+  const startedAt = performance.now();
+  const child = spawn(node, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) =>
+      code === 0 ? resolve({ ms: Math.round(performance.now() - startedAt) }) : reject(new Error(`exit ${code}`)),
+    ),
+  );
 }
 
 function medians(runs) {
@@ -153,6 +190,9 @@ function medians(runs) {
     ratio: median(runs.snapshot.map((run, i) => run.ms / runs.floor[i].ms)),
     textReadyMs: pick(runs.textReady, 'readyMs'),
     snapshotReadyMs: pick(runs.snapshotReady, 'readyMs'),
+    floorSpawnMs: pick(runs.floorSpawn, 'ms'),
+    readyRatio: median(runs.snapshotReady.map((run, i) => run.readyMs / runs.floorSpawn[i].ms)),
+    fastifyReadyMs: runs.fastifyReady.length > 0 ? pick(runs.fastifyReady, 'readyMs') : undefined,
     keys: runs.snapshot[0].keys,
   };
 }
@@ -177,6 +217,9 @@ function render(rows, nodeLabel) {
     'max loop lag ms',
     'server ready, text ms',
     'server ready, snapshot ms',
+    'floor as a process ms',
+    'ready, snapshot / floor as a process',
+    'bare Fastify ready ms',
   ];
   const table = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const r of rows) {
@@ -199,6 +242,9 @@ function render(rows, nodeLabel) {
         r.snapshotLagMs,
         r.textReadyMs,
         r.snapshotReadyMs,
+        r.floorSpawnMs,
+        r.readyRatio.toFixed(2),
+        r.fastifyReadyMs ?? '',
       ].join(' | ')} |`,
     );
   }
@@ -216,7 +262,9 @@ function render(rows, nodeLabel) {
     '- build: what `kv-server build` does (read, parse, index, write, fsync, rename), in a fresh process.',
     '- floor: `fs.readFileSync` of the snapshot in a fresh process: reading it into memory and nothing else. load / floor: the median of the per-round ratios.',
     '- max loop lag: the longest a 10 ms timer was late during the snapshot load (the event loop stays free).',
-    '- server ready: spawn of `node dist/main.js` until it logs that it listens (Nest, the load, the port).',
+    '- server ready: spawn of `node dist/main.js` until its port accepts a connection (Node, Nest, the load, the port; the load overlaps the imports).',
+    "- floor as a process: spawn of `node -e 'readFileSync(snapshot)'` until it exits: process start to the file in memory. ready, snapshot / floor as a process: the median of the per-round ratios.",
+    '- bare Fastify ready: spawn of `bench/baseline/fastify-map.mjs` (Fastify and a Map, the same text) until its port accepts a connection; example data only.',
     '- peak RSS: VmHWM of the process.',
     '',
   ].join('\n');

@@ -42,6 +42,10 @@ trap cleanup EXIT
 [[ "$(buildah run --isolation chroot "$CONTAINER" -- id -u)" == 1000 ]] || fail 'the image does not run as uid 1000'
 [[ -z "$(buildah run --isolation chroot "$CONTAINER" -- ls data)" ]] || fail 'data is baked into the image without BUNDLE_EXAMPLE_DATA'
 buildah run --isolation chroot "$CONTAINER" -- test ! -d node_modules/typescript || fail 'dev dependencies in the image'
+# The compile cache made at build time serves the image's user: a start reads it (no miss).
+buildah run --isolation chroot -e NODE_DEBUG_NATIVE=COMPILE_CACHE -e PORT=check "$CONTAINER" -- node dist/main.js >"$LOG" 2>&1 || true
+grep -q 'for ESM file:///app/dist/server.js.*success' "$LOG" || fail 'the compile cache made at build time is not read'
+log 'the compile cache made at build time is read by the image user'
 
 # The image can build a snapshot (issue 13): the CLI, run as the image's user, into a
 # writable mount, then verified by the image's own inspect.
