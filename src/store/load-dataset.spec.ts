@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, constants, openSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, openSync, truncateSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KeyValueStore, StoreBuilder } from './key-value-store.js';
 import { MALFORMED_REASON_TEXT } from './line-parser.js';
-import { DatasetLoadError, loadDataset, type Dataset } from './load-dataset.js';
+import { DatasetLoadError, loadDataset, scanDataFile, type Dataset } from './load-dataset.js';
 import { MapStoreBuilder } from './map-store.js';
 
 let dir: string;
@@ -416,5 +416,42 @@ describe('loadDataset: store engine', () => {
     expect(dataset.summary.duplicatesOverridden).toBe(42);
     expect(dataset.summary.keys).toBe(2);
     expect(dataset.store.get('a')).toBe('3');
+  });
+});
+
+describe('scanDataFile: a file written to while it is read', () => {
+  const lines = Array.from({ length: 2000 }, (_, i) => `key-${i} value ${i}\n`).join('');
+
+  it('is refused when it grows, naming the sizes and how to publish', async () => {
+    const path = await writeData(lines);
+    let appended = false;
+    const scan = scanDataFile(path, {
+      onMalformed: 'fail',
+      readSize: 1024,
+      onEntry: () => undefined,
+      onChunk: () => {
+        if (!appended) appendFileSync(path, 'late 1\n');
+        appended = true;
+      },
+    });
+    const { message } = await rejection(scan);
+    expect(message).toContain(path);
+    expect(message).toContain(`changed while it was being read (${Buffer.byteLength(lines)} bytes when opened`);
+    expect(message).toMatch(/renaming it over it/);
+  });
+
+  it('is refused when it shrinks', async () => {
+    const path = await writeData(lines);
+    let truncated = false;
+    const scan = scanDataFile(path, {
+      onMalformed: 'fail',
+      readSize: 1024,
+      onEntry: () => undefined,
+      onChunk: () => {
+        if (!truncated) truncateSync(path, 100);
+        truncated = true;
+      },
+    });
+    expect((await rejection(scan)).message).toMatch(/changed while it was being read/);
   });
 });

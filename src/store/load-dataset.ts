@@ -105,7 +105,21 @@ export interface ScanOptions {
    * chunk read into it is passed to `onChunk`.
    */
   readTarget?: (length: number) => Buffer | undefined;
+  /** Hashes files of PARALLEL_HASH_MIN_BYTES or more elsewhere, instead of on this thread. */
+  parallelSha256?: ParallelSha256;
 }
+
+/**
+ * Starts hashing the first `size` bytes of the open file `fd` on another thread. The
+ * file stays open until `digest` settles or `cancel()` resolves.
+ */
+export type ParallelSha256 = (
+  fd: number,
+  size: number,
+) => { digest: Promise<{ sha256: string; bytes: number }>; cancel(): Promise<void> };
+
+/** Below this a thread of its own costs more than it saves. */
+export const PARALLEL_HASH_MIN_BYTES = 64 * 1024 * 1024;
 
 export interface ScanResult {
   /** The first hex digits of the SHA-256 of the file's bytes. */
@@ -140,28 +154,43 @@ export async function scanDataFile(path: string, options: ScanOptions): Promise<
   const hash = createHash('sha256');
   let bytes = 0;
   const file = await openForReading(path);
+  let parallel: ReturnType<ParallelSha256> | undefined;
+  let sha256: string;
   try {
     const size = (await file.stat()).size;
     options.onOpen?.(size);
+    if (options.parallelSha256 && size >= PARALLEL_HASH_MIN_BYTES) parallel = options.parallelSha256(file.fd, size);
     for await (const chunk of readChunks(file, size, readSize, options.readTarget)) {
       bytes += chunk.length;
-      hash.update(chunk);
+      if (!parallel) hash.update(chunk);
       options.onChunk?.(chunk, bytes, parser.lines);
       parser.push(chunk);
     }
     parser.end();
+    // A file written to while it was read is refused rather than loaded half old, half
+    // new, under a version that is neither's. (Publishers rename a whole file over it.)
+    if (bytes !== size) throw changedWhileRead(path, size, bytes);
+    if (parallel) {
+      const hashed = await parallel.digest;
+      parallel = undefined;
+      if (hashed.bytes !== size) throw changedWhileRead(path, size, hashed.bytes);
+      sha256 = hashed.sha256;
+    } else {
+      sha256 = hash.digest('hex');
+    }
   } catch (error) {
     // A DatasetLoadError comes from a callback that refused the content: it says why.
     if (error instanceof DatasetLoadError) throw error;
     throw new DatasetLoadError(`Cannot read data file "${path}": ${describeFsError(error)}.`);
   } finally {
+    // The hashing thread reads through this file's descriptor: stopped before it closes.
+    await parallel?.cancel();
     await file.close();
   }
 
   if (malformedCount > 0 && options.onMalformed === 'fail') {
     throw new DatasetLoadError(describeMalformed(path, malformedCount, malformedSamples));
   }
-  const sha256 = hash.digest('hex');
   return {
     version: datasetVersion(sha256),
     sha256,
@@ -170,6 +199,13 @@ export async function scanDataFile(path: string, options: ScanOptions): Promise<
     malformedCount,
     malformedSamples,
   };
+}
+
+function changedWhileRead(path: string, size: number, bytes: number): DatasetLoadError {
+  return new DatasetLoadError(
+    `Cannot load data file "${path}": it changed while it was being read (${size} bytes when opened, ${bytes} read). ` +
+      'Publish a data file by writing it beside the old one and renaming it over it.',
+  );
 }
 
 /** The dataset version of a text file with this SHA-256 (hex), and of every snapshot built from it. */

@@ -2,6 +2,7 @@ import { DatasetLoadError, scanDataFile, type MalformedPolicy, type ScanResult }
 import { hasSnapshotMagic } from '../snapshot/snapshot-format.js';
 import type { CompactStore } from './compact-store.js';
 import { CompactStoreBuilder } from './compact-store-builder.js';
+import { sha256InWorker } from './file-sha256.js';
 
 export interface TextBuildOptions {
   onMalformed: MalformedPolicy;
@@ -46,6 +47,7 @@ export async function buildCompactStoreFromText(path: string, options: TextBuild
     },
     onEntry: (bytes, keyStart, keyEnd, valueEnd) => builder!.add(bytes, keyStart, keyEnd, valueEnd),
     readTarget: (length) => builder!.readTarget(length),
+    parallelSha256: sha256InWorker,
   });
   options.onIndexing?.();
   const store = builder!.finish();

@@ -6,12 +6,18 @@ const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 
-const script = join(__dirname, '../../../dist/store/compact/load-worker.js');
+function built(name) {
+  const script = join(__dirname, '../../../dist/store/compact', name);
+  if (!existsSync(script)) throw new Error(`${script} does not exist: run "npm run build" first.`);
+  return pathToFileURL(script);
+}
 
 module.exports = {
-  // A getter, so that importing the loader does not need a build; only loading does.
+  // Getters, so that importing the loader does not need a build; only loading does.
   get compactLoadWorkerUrl() {
-    if (!existsSync(script)) throw new Error(`${script} does not exist: run "npm run build" first.`);
-    return pathToFileURL(script);
+    return built('load-worker.js');
+  },
+  get sha256WorkerUrl() {
+    return built('sha256-worker.js');
   },
 };

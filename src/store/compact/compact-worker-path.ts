@@ -1,5 +1,5 @@
 /**
- * The loader worker's script. The service runs the tsc output from dist/ as native ES
+ * The worker scripts: the loader's, and its hashing thread's. The service runs the tsc output from dist/ as native ES
  * modules, where the worker's compiled file sits beside this one.
  *
  * Jest runs the TypeScript sources as CommonJS through swc, where this URL would point
@@ -8,3 +8,5 @@
  * points at the built worker in dist/ (`npm test` builds first, in "pretest").
  */
 export const compactLoadWorkerUrl: URL = new URL('./load-worker.js', import.meta.url);
+/** The hashing thread of a text load (file-sha256.ts). */
+export const sha256WorkerUrl: URL = new URL('./sha256-worker.js', import.meta.url);
