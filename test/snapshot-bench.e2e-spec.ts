@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { assertBuilt, ROOT } from './support/server-process.js';
 
 /**
- * bench/snapshots.mjs on the example data, one round: it must run and print a row of
- * real numbers, so the script cannot rot. No figure is asserted beyond "there is one":
+ * bench/snapshots.mjs on the example data, one round, and bench/boot.mjs: each must run
+ * and print rows of real numbers, so the scripts cannot rot. No figure is asserted beyond "there is one":
  * timing on a CI machine proves nothing.
  */
 describe('npm run bench:snapshots, smoke run', () => {
@@ -33,8 +33,31 @@ describe('npm run bench:snapshots, smoke run', () => {
       .split('|')
       .slice(2, -1)
       .map((cell) => Number.parseFloat(cell.replace(/,/g, '')));
-    expect(cells).toHaveLength(16);
+    expect(cells).toHaveLength(19);
     expect(cells.every(Number.isFinite)).toBe(true);
     expect(cells[0]).toBe(10012);
+  }, 70_000);
+});
+
+describe('npm run bench:boot, smoke run', () => {
+  it('prints the cost of each part of start-up, in milliseconds', async () => {
+    const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        ['bench/boot.mjs', '--rounds', '1'],
+        { cwd: ROOT, timeout: 60_000 },
+        (error, out, err) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout: out, stderr: err }),
+      ),
+    );
+    expect({ code, stderr: code ? stderr : '' }).toEqual({ code: 0, stderr: '' });
+    const rows = stdout.split('\n').filter((text) => /^\| (import|loader|kv-server|bare|node)/.test(text));
+    expect(rows.map((row) => row.split('|')[1].trim().split(/[:,]/)[0])).toEqual([
+      ...Array.from({ length: 9 }, () => 'import'),
+      'loader worker',
+      'kv-server',
+      'bare Fastify and a Map',
+      'node -e 0',
+    ]);
+    for (const row of rows) expect(Number(row.split('|')[2])).toBeGreaterThan(0);
   }, 70_000);
 });
