@@ -157,7 +157,13 @@ async function serverReady(node, env, file, entry = 'dist/main.js') {
 function accepts(port) {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    // A connect to a port nobody listens on can meet itself (TCP simultaneous open, when
+    // the kernel picks that port as the source): that is not the server.
+    socket.once('connect', () => {
+      const self = socket.localPort === port;
+      socket.destroy();
+      resolve(!self);
+    });
     socket.once('error', () => resolve(false));
   });
 }
