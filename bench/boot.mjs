@@ -6,7 +6,7 @@
 //
 //   npm run bench:boot -- [--rounds 5] [--node 24]
 import { spawn, spawnSync } from 'node:child_process';
-import { connect } from 'node:net';
+import { get } from 'node:http';
 import { writeFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,7 +103,19 @@ function spawnToExit(nodeArgs) {
   return Math.round(performance.now() - startedAt);
 }
 
-/** Spawn until the port accepts a connection, probed every 2 ms (the same test for both servers). */
+/** GET /health/ready answers 200: the server is ready (a bare TCP connect can meet itself). */
+function answersReady(port) {
+  return new Promise((resolve) => {
+    const request = get({ host: '127.0.0.1', port, path: '/health/ready', agent: false, timeout: 1000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.once('error', () => resolve(false));
+    request.once('timeout', () => request.destroy());
+  });
+}
+
+/** Spawn until it answers ready, probed every 2 ms (the same test for both servers). */
 async function spawnToReady(entry) {
   const port = await freePort();
   const env = {
@@ -117,17 +129,7 @@ async function spawnToReady(entry) {
   let exited = false;
   const exit = new Promise((resolve) => server.once('exit', (code) => ((exited = true), resolve(code))));
   while (!exited) {
-    const open = await new Promise((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      // A connect to a port nobody listens on can meet itself (TCP simultaneous open, when
-      // the kernel picks that port as the source): that is not the server.
-      socket.once('connect', () => {
-        const self = socket.localPort === port;
-        socket.destroy();
-        resolve(!self);
-      });
-      socket.once('error', () => resolve(false));
-    });
+    const open = await answersReady(port);
     if (open) {
       const ms = Math.round(performance.now() - startedAt);
       server.kill('SIGINT');

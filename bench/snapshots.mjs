@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runSnapshotChild } from './snapshot-child.mjs';
 import { freePort, resolveNode, nodeVersion } from './lib/runtime.mjs';
-import { connect } from 'node:net';
+import { get } from 'node:http';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 1024 * 1024;
@@ -129,8 +129,8 @@ function child(node, env, mode, file, output) {
 }
 
 /**
- * Spawn of a server (`node dist/main.js` unless `entry` says) until its port accepts a
- * connection, probed every 2 ms: the same test for kv-server and for bare Fastify.
+ * Spawn of a server (`node dist/main.js` unless `entry` says) until it answers ready,
+ * probed every 2 ms: the same test for kv-server and for bare Fastify.
  */
 async function serverReady(node, env, file, entry = 'dist/main.js') {
   const port = await freePort();
@@ -154,17 +154,18 @@ async function serverReady(node, env, file, entry = 'dist/main.js') {
   throw new Error(`${entry} exited (${await exit}) before listening on ${file}`);
 }
 
+/**
+ * Ready: GET /health/ready answers 200 (kv-server's, and bare Fastify's stand-in). A bare
+ * TCP connect was fooled now and then: one 10M text start read as 2 s.
+ */
 function accepts(port) {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    // A connect to a port nobody listens on can meet itself (TCP simultaneous open, when
-    // the kernel picks that port as the source): that is not the server.
-    socket.once('connect', () => {
-      const self = socket.localPort === port;
-      socket.destroy();
-      resolve(!self);
+    const request = get({ host: '127.0.0.1', port, path: '/health/ready', agent: false, timeout: 1000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
     });
-    socket.once('error', () => resolve(false));
+    request.once('error', () => resolve(false));
+    request.once('timeout', () => request.destroy());
   });
 }
 
@@ -268,9 +269,9 @@ function render(rows, nodeLabel) {
     '- build: what `kv-server build` does (read, parse, index, write, fsync, rename), in a fresh process.',
     '- floor: `fs.readFileSync` of the snapshot in a fresh process: reading it into memory and nothing else. load / floor: the median of the per-round ratios.',
     '- max loop lag: the longest a 10 ms timer was late during the snapshot load (the event loop stays free).',
-    '- server ready: spawn of `node dist/main.js` until its port accepts a connection (Node, Nest, the load, the port; the load overlaps the imports).',
+    '- server ready: spawn of `node dist/main.js` until `GET /health/ready` answers 200 (Node, Nest, the load, the port; the load overlaps the imports).',
     "- floor as a process: spawn of `node -e 'readFileSync(snapshot)'` until it exits: process start to the file in memory. ready, snapshot / floor as a process: the median of the per-round ratios.",
-    '- bare Fastify ready: spawn of `bench/baseline/fastify-map.mjs` (Fastify and a Map, the same text) until its port accepts a connection; example data only.',
+    '- bare Fastify ready: spawn of `bench/baseline/fastify-map.mjs` (Fastify and a Map, the same text) until its `/health/ready` answers 200; example data only.',
     '- peak RSS: VmHWM of the process.',
     '',
   ].join('\n');
