@@ -46,7 +46,8 @@ RUN mkdir .node-compile-cache && chown node:node .node-compile-cache
 USER node
 # The cache is per user: made as node, it serves node (uid 1000). An invalid PORT makes
 # start-up import everything and then stop; a read-only root filesystem still reads it.
-RUN PORT=warm-up node dist/main.js 2>/dev/null; test -n "$(ls -A .node-compile-cache)"
+RUN PORT=warm-up node dist/main.js 2>&1 | grep -q 'PORT="warm-up" is not valid' \
+ && test -n "$(ls -A .node-compile-cache)"
 EXPOSE 8080
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/main.js"]

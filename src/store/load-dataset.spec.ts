@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, constants, openSync, truncateSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, openSync, truncateSync, writeSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -436,7 +436,7 @@ describe('scanDataFile: a file written to while it is read', () => {
     });
     const { message } = await rejection(scan);
     expect(message).toContain(path);
-    expect(message).toContain(`changed while it was being read (${Buffer.byteLength(lines)} bytes when opened`);
+    expect(message).toContain(`changed while it was being read (${Buffer.byteLength(lines)} bytes when opened, `);
     expect(message).toMatch(/renaming it over it/);
   });
 
@@ -453,5 +453,25 @@ describe('scanDataFile: a file written to while it is read', () => {
       },
     });
     expect((await rejection(scan)).message).toMatch(/changed while it was being read/);
+  });
+
+  it('is refused when it is rewritten in place to the same length', async () => {
+    const path = await writeData(lines);
+    // File times are coarse (a few ms): the rewrite must fall in a later tick than the write.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    let rewritten = false;
+    const scan = scanDataFile(path, {
+      onMalformed: 'fail',
+      readSize: 1024,
+      onEntry: () => undefined,
+      onChunk: () => {
+        if (rewritten) return;
+        rewritten = true;
+        const fd = openSync(path, 'r+');
+        writeSync(fd, 'kex-0');
+        closeSync(fd);
+      },
+    });
+    expect((await rejection(scan)).message).toMatch(/changed while it was being read \(modified during the read\)/);
   });
 });

@@ -157,7 +157,8 @@ export async function scanDataFile(path: string, options: ScanOptions): Promise<
   let parallel: ReturnType<ParallelSha256> | undefined;
   let sha256: string;
   try {
-    const size = (await file.stat()).size;
+    const opened = await file.stat({ bigint: true });
+    const size = Number(opened.size);
     options.onOpen?.(size);
     if (options.parallelSha256 && size >= PARALLEL_HASH_MIN_BYTES) parallel = options.parallelSha256(file.fd, size);
     for await (const chunk of readChunks(file, size, readSize, options.readTarget)) {
@@ -169,23 +170,32 @@ export async function scanDataFile(path: string, options: ScanOptions): Promise<
     parser.end();
     // A file written to while it was read is refused rather than loaded half old, half
     // new, under a version that is neither's. (Publishers rename a whole file over it.)
-    if (bytes !== size) throw changedWhileRead(path, size, bytes);
+    if (bytes !== size) throw changedWhileRead(path, `${size} bytes when opened, ${bytes} read`);
     if (parallel) {
       const hashed = await parallel.digest;
       parallel = undefined;
-      if (hashed.bytes !== size) throw changedWhileRead(path, size, hashed.bytes);
+      if (hashed.bytes !== size) throw changedWhileRead(path, `${size} bytes when opened, ${hashed.bytes} hashed`);
       sha256 = hashed.sha256;
     } else {
       sha256 = hash.digest('hex');
+    }
+    // Rewritten in place to the same length (`cp` over it): the size says nothing, the
+    // times do. Reading changes neither.
+    const after = await file.stat({ bigint: true });
+    if (after.mtimeNs !== opened.mtimeNs || after.ctimeNs !== opened.ctimeNs || after.size !== opened.size) {
+      throw changedWhileRead(path, 'modified during the read');
     }
   } catch (error) {
     // A DatasetLoadError comes from a callback that refused the content: it says why.
     if (error instanceof DatasetLoadError) throw error;
     throw new DatasetLoadError(`Cannot read data file "${path}": ${describeFsError(error)}.`);
   } finally {
-    // The hashing thread reads through this file's descriptor: stopped before it closes.
-    await parallel?.cancel();
-    await file.close();
+    try {
+      // The hashing thread reads through this file's descriptor: stopped before it closes.
+      await parallel?.cancel();
+    } finally {
+      await file.close();
+    }
   }
 
   if (malformedCount > 0 && options.onMalformed === 'fail') {
@@ -201,9 +211,9 @@ export async function scanDataFile(path: string, options: ScanOptions): Promise<
   };
 }
 
-function changedWhileRead(path: string, size: number, bytes: number): DatasetLoadError {
+function changedWhileRead(path: string, how: string): DatasetLoadError {
   return new DatasetLoadError(
-    `Cannot load data file "${path}": it changed while it was being read (${size} bytes when opened, ${bytes} read). ` +
+    `Cannot load data file "${path}": it changed while it was being read (${how}). ` +
       'Publish a data file by writing it beside the old one and renaming it over it.',
   );
 }

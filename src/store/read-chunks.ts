@@ -19,8 +19,9 @@ interface Read {
  * for memory of exactly the bytes the file is expected to hold there (the store's own,
  * so nothing is copied), else uses buffers of its own, reused once the chunk read into
  * one has been passed on and the reads after it issued. Past the size the file had
- * when opened, one read at a time finds the end, or the bytes appended since; a file
- * found shorter than that size is read on from where it ended.
+ * when opened, one read at a time finds the end, or the bytes appended since; a read
+ * that comes back short re-issues the reads after it from where it ended (the caller
+ * compares what it read with the size, and refuses a file that changed).
  */
 export async function* readChunks(
   file: FileHandle,
@@ -38,6 +39,9 @@ export async function* readChunks(
     const length = expected > 0 ? Math.min(expected, target.length) : target.length;
     const at = position;
     const chunk = file.read(target, 0, length, at).then(({ bytesRead }) => target.subarray(0, bytesRead));
+    // Awaited in turn, or settled in `finally`; a read that fails while an earlier chunk
+    // is parsed must not count as unhandled meanwhile (that would end the process).
+    chunk.catch(() => undefined);
     reads.push({ position: at, length, chunk });
     position += length;
   };

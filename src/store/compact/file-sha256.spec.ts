@@ -53,9 +53,10 @@ describe('sha256InWorker', () => {
 
   it('can be cancelled before it ends', async () => {
     const path = join(dir, 'cancelled.txt');
-    await writeFile(path, Buffer.alloc(4 * 1024 * 1024, 'a'));
+    await writeFile(path, Buffer.alloc(32 * 1024 * 1024, 'a'));
     const file = await open(path);
-    const hashing = sha256InWorker(file.fd, 4 * 1024 * 1024);
+    // Cancelled at once: the thread has not even started when terminate() is asked for.
+    const hashing = sha256InWorker(file.fd, 32 * 1024 * 1024);
     await hashing.cancel();
     await expect(hashing.digest).rejects.toThrow(/stopped|terminated/);
     await file.close();
