@@ -5,14 +5,14 @@
 // Rounds alternate; medians are printed.
 //
 //   npm run bench:boot -- [--rounds 5] [--node 24]
-import { spawn, spawnSync } from 'node:child_process';
-import { get } from 'node:http';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from './lib/server.mjs';
-import { freePort, nodeVersion, resolveNode } from './lib/runtime.mjs';
+import { spawnUntilReady } from './lib/readiness.mjs';
+import { nodeVersion, resolveNode } from './lib/runtime.mjs';
 
 const { values: args } = parseArgs({
   options: { rounds: { type: 'string', default: '5' }, node: { type: 'string' } },
@@ -103,40 +103,10 @@ function spawnToExit(nodeArgs) {
   return Math.round(performance.now() - startedAt);
 }
 
-/** GET /health/ready answers 200: the server is ready (a bare TCP connect can meet itself). */
-function answersReady(port) {
-  return new Promise((resolve) => {
-    const request = get({ host: '127.0.0.1', port, path: '/health/ready', agent: false, timeout: 1000 }, (response) => {
-      response.resume();
-      resolve(response.statusCode === 200);
-    });
-    request.once('error', () => resolve(false));
-    request.once('timeout', () => request.destroy());
+/** Spawn until it answers ready (the same probe for both servers), on the example data. */
+function spawnToReady(entry) {
+  return spawnUntilReady(node, join(ROOT, entry), {
+    cwd: ROOT,
+    env: { ...process.env, KV_DATA_FILE_PATH: join(ROOT, 'data/example.data') },
   });
-}
-
-/** Spawn until it answers ready, probed every 2 ms (the same test for both servers). */
-async function spawnToReady(entry) {
-  const port = await freePort();
-  const env = {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    KV_DATA_FILE_PATH: join(ROOT, 'data/example.data'),
-  };
-  const startedAt = performance.now();
-  const server = spawn(node, [join(ROOT, entry)], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
-  let exited = false;
-  const exit = new Promise((resolve) => server.once('exit', (code) => ((exited = true), resolve(code))));
-  while (!exited) {
-    const open = await answersReady(port);
-    if (open) {
-      const ms = Math.round(performance.now() - startedAt);
-      server.kill('SIGINT');
-      await exit;
-      return ms;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`${entry} exited (${await exit}) before listening`);
 }

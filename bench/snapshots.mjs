@@ -21,8 +21,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runSnapshotChild } from './snapshot-child.mjs';
-import { freePort, resolveNode, nodeVersion } from './lib/runtime.mjs';
-import { get } from 'node:http';
+import { spawnUntilReady } from './lib/readiness.mjs';
+import { resolveNode, nodeVersion } from './lib/runtime.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 1024 * 1024;
@@ -128,45 +128,13 @@ function child(node, env, mode, file, output) {
   return JSON.parse(last);
 }
 
-/**
- * Spawn of a server (`node dist/main.js` unless `entry` says) until it answers ready,
- * probed every 2 ms: the same test for kv-server and for bare Fastify.
- */
+/** Spawn of a server (`node dist/main.js` unless `entry` says) on `file` until it answers ready. */
 async function serverReady(node, env, file, entry = 'dist/main.js') {
-  const port = await freePort();
-  const startedAt = performance.now();
-  const server = spawn(node, [join(ROOT, entry)], {
+  const readyMs = await spawnUntilReady(node, join(ROOT, entry), {
     cwd: ROOT,
-    env: { ...env, PORT: String(port), HOST: '127.0.0.1', KV_DATA_FILE_PATH: file, KV_ON_MALFORMED: 'skip' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...env, KV_DATA_FILE_PATH: file, KV_ON_MALFORMED: 'skip' },
   });
-  let exited = false;
-  const exit = new Promise((resolve) => server.once('exit', (code) => ((exited = true), resolve(code))));
-  while (!exited) {
-    if (await accepts(port)) {
-      const readyMs = Math.round(performance.now() - startedAt);
-      server.kill('SIGINT');
-      await exit;
-      return { readyMs };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  throw new Error(`${entry} exited (${await exit}) before listening on ${file}`);
-}
-
-/**
- * Ready: GET /health/ready answers 200 (kv-server's, and bare Fastify's stand-in). A bare
- * TCP connect was fooled now and then: one 10M text start read as 2 s.
- */
-function accepts(port) {
-  return new Promise((resolve) => {
-    const request = get({ host: '127.0.0.1', port, path: '/health/ready', agent: false, timeout: 1000 }, (response) => {
-      response.resume();
-      resolve(response.statusCode === 200);
-    });
-    request.once('error', () => resolve(false));
-    request.once('timeout', () => request.destroy());
-  });
+  return { readyMs };
 }
 
 /** Spawn of `node ARGS` until it exits: the floor as a process, from its start. */
