@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { debianBinary } from './debian-binary.js';
 
 /**
  * A real HAProxy (Debian's `haproxy` package; .ci/run installs it when missing) in
@@ -24,16 +24,7 @@ export interface HealthCheck {
 
 const BACKEND = 'replicas';
 
-export function haproxyBinary(): string {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin'].filter(Boolean);
-  const found = dirs.map((dir) => join(dir, 'haproxy')).find((candidate) => existsSync(candidate));
-  if (found === undefined) {
-    throw new Error(
-      "haproxy is missing: install Debian's haproxy package (`apt-get install -y haproxy`; .ci/run does when it is missing)",
-    );
-  }
-  return found;
-}
+export const haproxyBinary = (): string => debianBinary('haproxy', 'haproxy');
 
 /** A port nothing listens on now (HAProxy cannot bind port 0 and report it). */
 export function freePort(): Promise<number> {

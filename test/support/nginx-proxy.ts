@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './haproxy.js';
+import { nginxBinary } from './nginx.js';
 import { fillIn, readExample, startProxyProcess, type ProxyProcess } from './proxy-process.js';
 
 /**
@@ -14,16 +14,7 @@ import { fillIn, readExample, startProxyProcess, type ProxyProcess } from './pro
 
 export const NGINX_EXAMPLE = 'nginx-cache.conf';
 
-export function nginxBinary(): string {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin'].filter(Boolean);
-  const found = dirs.map((dir) => join(dir, 'nginx')).find((candidate) => existsSync(candidate));
-  if (found === undefined) {
-    throw new Error(
-      "nginx is missing: install Debian's nginx-light package (`apt-get install -y nginx-light`; .ci/run does when it is missing)",
-    );
-  }
-  return found;
-}
+export { nginxBinary };
 
 export interface NginxProxy extends ProxyProcess {
   baseUrl: string;

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './haproxy.js';
+import { debianBinary } from './debian-binary.js';
 
 /**
  * A real nginx (Debian's `nginx-light`; .ci/run installs it when missing) serving a
@@ -18,16 +18,7 @@ import { freePort } from './haproxy.js';
  * - `/status/204`, `/status/404`, `/status/500` answer that status;
  * - `/moved/...` redirects (302) to the same path under the root.
  */
-export function nginxBinary(): string {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin'].filter(Boolean);
-  const found = dirs.map((dir) => join(dir, 'nginx')).find((candidate) => existsSync(candidate));
-  if (found === undefined) {
-    throw new Error(
-      "nginx is missing: install Debian's nginx-light package (`apt-get install -y nginx-light`; .ci/run does when it is missing)",
-    );
-  }
-  return found;
-}
+export const nginxBinary = (): string => debianBinary('nginx', 'nginx-light');
 
 export class Nginx {
   port = 0;

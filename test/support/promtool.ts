@@ -1,26 +1,16 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { debianBinary } from './debian-binary.js';
 
 /**
  * Prometheus's own rule checker and unit-test runner, promtool, from Debian's
  * `prometheus` package (.ci/run installs it when missing). The alert tests need the
  * real PromQL engine: a hand-made evaluator would only agree with itself.
  */
-export function promtoolPath(): string {
-  for (const candidate of [
-    ...(process.env.PATH ?? '').split(':').map((dir) => join(dir, 'promtool')),
-    '/usr/bin/promtool',
-  ]) {
-    if (candidate !== 'promtool' && existsSync(candidate)) return candidate;
-  }
-  throw new Error(
-    "promtool is missing: install Debian's prometheus package (`apt-get install -y prometheus`; .ci/run does when it is missing)",
-  );
-}
+export const promtoolPath = (): string => debianBinary('promtool', 'prometheus');
 
 export function assertPromtool(): void {
   execFileSync(promtoolPath(), ['--version'], { stdio: 'pipe' });
