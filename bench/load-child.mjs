@@ -1,22 +1,14 @@
 // One measurement of bench/load.mjs, run in a fresh process started with --expose-gc.
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { clearInterval, setInterval } from 'node:timers';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { memory, startLoopLagProbe } from './lib/process-probes.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Distinct keys sampled from the file for the look-up loop. */
 const SAMPLE_KEYS = 1_000_000;
-const LAG_PROBE_MS = 10;
-
-/** VmRSS and VmHWM (peak) of this process, in bytes. */
-function memory() {
-  const status = readFileSync('/proc/self/status', 'utf8');
-  const field = (name) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)[1]) * 1024;
-  return { rss: field('VmRSS'), peak: field('VmHWM') };
-}
 
 function collectGarbage() {
   globalThis.gc();
@@ -71,26 +63,18 @@ export async function runChild(engine, file, lookups) {
   const baselineRss = memory().rss;
 
   // How late a 10 ms interval fires while loading: the event loop's responsiveness.
-  let maxLoopLagMs = 0;
-  let expected = performance.now() + LAG_PROBE_MS;
-  const probe = setInterval(() => {
-    const now = performance.now();
-    maxLoopLagMs = Math.max(maxLoopLagMs, now - expected);
-    expected = now + LAG_PROBE_MS;
-  }, LAG_PROBE_MS);
-
+  const lag = startLoopLagProbe();
   const startedAt = performance.now();
   let loaded;
   try {
     loaded = await loaders[engine](file);
   } catch (error) {
-    clearInterval(probe);
+    lag.stop();
     return { failed: String(error.message ?? error).slice(0, 80) };
   }
   const readyMs = Math.round(performance.now() - startedAt);
-  // The Map load never yields, so the probe has not run since it started.
-  maxLoopLagMs = Math.max(maxLoopLagMs, performance.now() - expected);
-  clearInterval(probe);
+  // The Map load never yields, so the probe has not run since it started: stop counts that.
+  const maxLoopLagMs = lag.stop();
 
   collectGarbage();
   const { rss: rssAfter, peak: peakRss } = memory();

@@ -2,16 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { clearInterval, setInterval } from 'node:timers';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { memory, startLoopLagProbe } from './lib/process-probes.mjs';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
-const LAG_PROBE_MS = 10;
-
-/** VmHWM, the process's peak resident set, in bytes. */
-function peakRss() {
-  return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
-}
 
 const dist = (path) => import(pathToFileURL(join(DIST, path)).href);
 
@@ -44,17 +38,10 @@ const modes = {
 
 export async function runSnapshotChild(mode, file, output) {
   const work = await modes[mode]();
-  let maxLoopLagMs = 0;
-  let expected = performance.now() + LAG_PROBE_MS;
-  const probe = setInterval(() => {
-    const now = performance.now();
-    maxLoopLagMs = Math.max(maxLoopLagMs, now - expected);
-    expected = now + LAG_PROBE_MS;
-  }, LAG_PROBE_MS);
+  const lag = startLoopLagProbe();
   const startedAt = performance.now();
   const result = await work(file, output);
   const ms = Math.round((performance.now() - startedAt) * 10) / 10;
-  maxLoopLagMs = Math.max(maxLoopLagMs, performance.now() - expected);
-  clearInterval(probe);
-  return { mode, ms, peakRss: peakRss(), maxLoopLagMs: Math.round(maxLoopLagMs), ...result };
+  const maxLoopLagMs = lag.stop();
+  return { mode, ms, peakRss: memory().peak, maxLoopLagMs: Math.round(maxLoopLagMs), ...result };
 }
