@@ -21,13 +21,10 @@ const modes = {
   },
   /** What `kv-server build` does, without its progress and summary. */
   async build() {
-    const { buildCompactStoreFromText } = await dist('store/compact/build-from-text.js');
-    const { writeSnapshot } = await dist('store/snapshot/write-snapshot.js');
+    const { buildSnapshot } = await dist('store/snapshot/build-snapshot.js');
     return async (file, output) => {
-      const { store, scan } = await buildCompactStoreFromText(file, { onMalformed: 'skip' });
-      const { sha256, bytes, lines, malformedCount } = scan;
-      await writeSnapshot(output, store, { sha256, bytes, path: file, lines, malformedSkipped: malformedCount });
-      return { keys: store.size };
+      const { header } = await buildSnapshot(file, output, { onMalformed: 'skip' });
+      return { keys: header.keys };
     };
   },
   /** Reading the file into memory, and nothing else. */

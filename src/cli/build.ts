@@ -1,9 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { buildCompactStoreFromText } from '../store/compact/build-from-text.js';
 import { MALFORMED_REASON_TEXT } from '../store/line-parser.js';
 import { MALFORMED_POLICIES, type MalformedPolicy } from '../store/load-dataset.js';
-import { writeSnapshot } from '../store/snapshot/write-snapshot.js';
+import { buildSnapshot } from '../store/snapshot/build-snapshot.js';
 import { EXIT_OK, parseCommandLine, UsageError, type CliIo, type Command } from './command.js';
 import { createProgress } from './progress.js';
 
@@ -53,31 +52,11 @@ export const buildCommand: Command = {
 
     const startedAt = performance.now();
     const progress = createProgress(io, values['no-progress'] ? 'none' : 'auto');
-    let snapshot;
-    let built;
-    try {
-      built = await buildCompactStoreFromText(input, {
-        onMalformed,
-        onChunk: (bytes, totalBytes, lines) => progress.update({ phase: 'reading', bytes, totalBytes, lines }),
-        onIndexing: () => progress.update({ phase: 'indexing', bytes: 0, totalBytes: 0 }),
-      });
-      const { scan } = built;
-      snapshot = await writeSnapshot(
-        output,
-        built.store,
-        {
-          sha256: scan.sha256,
-          bytes: scan.bytes,
-          path: input,
-          lines: scan.lines,
-          malformedSkipped: scan.malformedCount,
-        },
-        ({ bytes, totalBytes }) => progress.update({ phase: 'writing', bytes, totalBytes }),
-      );
-    } finally {
-      progress.stop();
-    }
-    for (const { line, reason } of built.scan.malformedSamples) {
+    const { header: snapshot, scan } = await buildSnapshot(input, output, {
+      onMalformed,
+      onProgress: (report) => progress.update(report),
+    }).finally(() => progress.stop());
+    for (const { line, reason } of scan.malformedSamples) {
       io.stderr.write(`kv-server: skipped malformed line ${line} of ${input}: ${MALFORMED_REASON_TEXT[reason]}\n`);
     }
     const summary = {
@@ -89,7 +68,7 @@ export const buildCommand: Command = {
       lines: snapshot.lines,
       inputBytes: snapshot.sourceBytes,
       snapshotBytes: snapshot.fileBytes,
-      version: built.scan.version,
+      version: scan.version,
       durationMs: Math.round(performance.now() - startedAt),
     };
     io.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : describeSummary(summary));

@@ -1,7 +1,7 @@
 import { DatasetLoadError, scanDataFile, type MalformedPolicy, type ScanResult } from '../load-dataset.js';
 import { hasSnapshotMagic } from '../snapshot/snapshot-format.js';
 import type { CompactStore } from './compact-store.js';
-import { CompactStoreBuilder } from './compact-store-builder.js';
+import { CompactStoreBuilder, type HashedParts } from './compact-store-builder.js';
 import { sha256InWorker } from './file-sha256.js';
 
 export interface TextBuildOptions {
@@ -12,6 +12,8 @@ export interface TextBuildOptions {
   onChunk?: (bytes: number, totalBytes: number, lines: number) => void;
   /** Once the file is read, before the indexes are built. */
   onIndexing?: () => void;
+  /** Builds the hash index first and hands over the parts before the sort: see CompactStoreBuilder.finish. */
+  onHashIndexBuilt?: (parts: HashedParts) => void;
 }
 
 export interface TextBuild {
@@ -50,6 +52,6 @@ export async function buildCompactStoreFromText(path: string, options: TextBuild
     parallelSha256: sha256InWorker,
   });
   options.onIndexing?.();
-  const store = builder!.finish();
+  const store = builder!.finish({ onHashIndexBuilt: options.onHashIndexBuilt });
   return { store, scan, duplicatesOverridden: builder!.duplicates };
 }

@@ -1,5 +1,5 @@
 import type { StoreBuilder } from '../key-value-store.js';
-import { CompactStore } from './compact-store.js';
+import { CompactStore, type CompactStoreParts } from './compact-store.js';
 import { HashIndex, MAX_ENTRIES } from './hash-index.js';
 import { fnv1aHash, type KeyHash } from './key-hash.js';
 import { sortEntriesByKey } from './key-order.js';
@@ -13,6 +13,9 @@ export interface CompactStoreOptions {
   /** Replaces the key hash; for tests that force collisions. Look-ups must use the same one. */
   hash?: KeyHash;
 }
+
+/** Every part of the store but the key order, and how many keys it has: see `finish`. */
+export type HashedParts = Omit<CompactStoreParts, 'order'> & { keys: number };
 
 export const DEFAULT_SEGMENT_SIZE = 2 ** 30;
 const SMALLEST_SEGMENT = 64 * 1024;
@@ -137,7 +140,16 @@ export class CompactStoreBuilder implements StoreBuilder {
     this.narrowCommonPrefix(id, bytes, keyStart, keyLength);
   }
 
-  finish(): CompactStore {
+  /**
+   * Builds the indexes and returns the store. With `onHashIndexBuilt`, the hash index is
+   * built first (finding the duplicates itself) and handed over before the keys are
+   * sorted, with every part but the key order: `kv-server build` starts writing them
+   * then, and the disk works while this thread sorts. That order needs scratch memory
+   * the size of the hash index for the sort; without the callback, the sort borrows the
+   * hash index's memory before the index is built, and nothing beyond the finished
+   * store's memory is ever in use (the server's loader).
+   */
+  finish(options: { onHashIndexBuilt?: (parts: HashedParts) => void } = {}): CompactStore {
     if (this.finished) throw new Error('CompactStoreBuilder.finish() called twice');
     this.finished = true;
     this.chunk = undefined;
@@ -148,19 +160,10 @@ export class CompactStoreBuilder implements StoreBuilder {
       Uint32Array.from(this.segmentFirstEntry),
       this.recordOffsets.subarray(0, this.entryCount),
     );
-    // The hash table's memory, zeroed and not needed yet, is the sort's scratch memory;
-    // the table is then built from the distinct keys the sort leaves. So at no point is
-    // more memory in use than the finished store's.
     const slots = HashIndex.allocateSlots(this.entryCount);
-    const { order, replaced, duplicates } = sortEntriesByKey(
-      records,
-      this.commonPrefixLength,
-      new Uint32Array(this.entryCount),
-      slots.buffer,
-    );
-    this.duplicateCount = duplicates;
-    slots.fill(0);
-    const index = HashIndex.build(records, replaced, slots, this.hash, this.commonPrefixLength);
+    const { index, order } = options.onHashIndexBuilt
+      ? this.indexThenSort(records, slots, options.onHashIndexBuilt)
+      : this.sortThenIndex(records, slots);
     return new CompactStore(
       {
         segments: this.segments,
@@ -172,6 +175,45 @@ export class CompactStoreBuilder implements StoreBuilder {
       },
       { hash: this.hash },
     );
+  }
+
+  private sortThenIndex(records: RecordCursor, slots: Uint32Array<ArrayBuffer>) {
+    // The hash table's memory, zeroed and not needed yet, is the sort's scratch memory;
+    // the table is then built from the distinct keys the sort leaves.
+    const { order, replaced, duplicates } = sortEntriesByKey(
+      records,
+      this.commonPrefixLength,
+      new Uint32Array(this.entryCount),
+      slots.buffer,
+    );
+    this.duplicateCount = duplicates;
+    slots.fill(0);
+    const index = HashIndex.build(records, replaced, slots, this.hash, this.commonPrefixLength);
+    return { index, order };
+  }
+
+  private indexThenSort(
+    records: RecordCursor,
+    slots: Uint32Array<ArrayBuffer>,
+    onHashIndexBuilt: (parts: HashedParts) => void,
+  ) {
+    const { index, duplicates } = HashIndex.buildReplacing(records, slots, this.hash, this.commonPrefixLength);
+    onHashIndexBuilt({
+      segments: this.segments,
+      segmentFirstEntry: records.segmentFirstEntry,
+      recordOffsets: records.recordOffsets,
+      hashSlots: index.slots,
+      tagBits: index.tagBits,
+      keys: this.entryCount - duplicates,
+    });
+    const scratch = new ArrayBuffer(slots.byteLength);
+    const sorted = sortEntriesByKey(records, this.commonPrefixLength, new Uint32Array(this.entryCount), scratch);
+    // Two independent searches for the same thing: a disagreement is a bug, never data.
+    if (sorted.duplicates !== duplicates) {
+      throw new Error(`The sort found ${sorted.duplicates} duplicate keys and the hash index ${duplicates}`);
+    }
+    this.duplicateCount = duplicates;
+    return { index, order: sorted.order };
   }
 
   /**

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { KeyValueStore } from '../key-value-store.js';
 import { MapStoreBuilder } from '../map-store.js';
 import { CompactStore } from './compact-store.js';
-import { CompactStoreBuilder, type CompactStoreOptions } from './compact-store-builder.js';
+import { CompactStoreBuilder, type CompactStoreOptions, type HashedParts } from './compact-store-builder.js';
 import type { KeyHash } from './key-hash.js';
 
 type Pair = readonly [key: string, value: string];
@@ -13,6 +13,10 @@ function add(builder: CompactStoreBuilder | MapStoreBuilder, key: string, value:
   builder.add(line, 0, Buffer.byteLength(key), line.length);
 }
 
+/** The two orders `finish` can build the indexes in: sort first (the server), hash index first (`kv-server build`). */
+type FinishOrder = 'sort first' | 'hash index first';
+let finishOrder: FinishOrder = 'sort first';
+
 function buildBoth(pairs: readonly Pair[], options: CompactStoreOptions = {}) {
   const compactBuilder = new CompactStoreBuilder(options);
   const mapBuilder = new MapStoreBuilder();
@@ -20,7 +24,7 @@ function buildBoth(pairs: readonly Pair[], options: CompactStoreOptions = {}) {
     add(compactBuilder, key, value);
     add(mapBuilder, key, value);
   }
-  const compact = compactBuilder.finish();
+  const compact = compactBuilder.finish(finishOrder === 'sort first' ? {} : { onHashIndexBuilt: () => {} });
   return { compact, map: mapBuilder.finish(), duplicates: compactBuilder.duplicates };
 }
 
@@ -70,84 +74,111 @@ function expectSameStore(compact: KeyValueStore, map: KeyValueStore, probes: rea
   expect([...compact.entries()]).toEqual(sortedKeys.map((k) => [k, model.get(k)]));
 }
 
-describe('CompactStore against MapStore (property)', () => {
-  it('answers every look-up and lists entries in UTF-8 byte order', () => {
-    fc.assert(
-      fc.property(pairs, fc.array(key, { maxLength: 5 }), (entries, probes) => {
-        const { compact, map, duplicates } = buildBoth(entries);
-        expect(duplicates).toBe(entries.length - new Set(entries.map(([k]) => k)).size);
-        expectSameStore(compact, map, probes);
-      }),
-    );
-  });
+describe.each<FinishOrder>(['sort first', 'hash index first'])(
+  'CompactStore against MapStore, %s (property)',
+  (order) => {
+    beforeAll(() => {
+      finishOrder = order;
+    });
+    afterAll(() => {
+      finishOrder = 'sort first';
+    });
 
-  it('lists keys by prefix and after like MapStore', () => {
-    const fragment = fc.oneof(
-      key,
-      key.map((k) => k.slice(0, k.length >> 1)),
-      fc.constant(''),
-    );
-    fc.assert(
-      fc.property(
-        pairs,
-        fragment,
-        fc.option(fragment, { nil: undefined }),
-        fc.nat(12),
-        (entries, prefix, after, limit) => {
-          const { compact, map } = buildBoth(entries);
-          expect(compact.keysInOrder(prefix, after, limit)).toEqual(map.keysInOrder(prefix, after, limit));
-        },
-      ),
-    );
-  });
+    it('answers every look-up and lists entries in UTF-8 byte order', () => {
+      fc.assert(
+        fc.property(pairs, fc.array(key, { maxLength: 5 }), (entries, probes) => {
+          const { compact, map, duplicates } = buildBoth(entries);
+          expect(duplicates).toBe(entries.length - new Set(entries.map(([k]) => k)).size);
+          expectSameStore(compact, map, probes);
+        }),
+      );
+    });
 
-  it('pages through every key with a prefix exactly once', () => {
-    fc.assert(
-      fc.property(
-        pairs,
-        fc.constantFrom('', 'a', 'shared/', '😀', 'a'.repeat(17)),
-        fc.integer({ min: 1, max: 7 }),
-        (entries, prefix, limit) => {
-          const { compact, map } = buildBoth(entries);
-          const paged: string[] = [];
-          for (let after: string | undefined; ;) {
-            const page = compact.keysInOrder(prefix, after, limit);
-            paged.push(...page);
-            if (page.length < limit) break;
-            after = page[page.length - 1];
-          }
-          expect(paged).toEqual(map.keysInOrder(prefix, undefined, Number.MAX_SAFE_INTEGER));
-        },
-      ),
-    );
-  });
+    it('lists keys by prefix and after like MapStore', () => {
+      const fragment = fc.oneof(
+        key,
+        key.map((k) => k.slice(0, k.length >> 1)),
+        fc.constant(''),
+      );
+      fc.assert(
+        fc.property(
+          pairs,
+          fragment,
+          fc.option(fragment, { nil: undefined }),
+          fc.nat(12),
+          (entries, prefix, after, limit) => {
+            const { compact, map } = buildBoth(entries);
+            expect(compact.keysInOrder(prefix, after, limit)).toEqual(map.keysInOrder(prefix, after, limit));
+          },
+        ),
+      );
+    });
 
-  const collidingHashes: Array<[string, KeyHash]> = [
-    ['one hash for every key', () => 0x9e3779b9],
-    ['a hash of the key length only', (_bytes, start, end) => (end - start) & 3],
-  ];
-  it.each(collidingHashes)('stays correct with %s (forced collisions)', (_name, hash) => {
-    fc.assert(
-      fc.property(pairs, fc.array(key, { maxLength: 5 }), (entries, probes) => {
-        const { compact, map } = buildBoth(entries, { hash });
-        expectSameStore(compact, map, probes);
-      }),
-      { numRuns: 40 },
-    );
-  });
+    it('pages through every key with a prefix exactly once', () => {
+      fc.assert(
+        fc.property(
+          pairs,
+          fc.constantFrom('', 'a', 'shared/', '😀', 'a'.repeat(17)),
+          fc.integer({ min: 1, max: 7 }),
+          (entries, prefix, limit) => {
+            const { compact, map } = buildBoth(entries);
+            const paged: string[] = [];
+            for (let after: string | undefined; ;) {
+              const page = compact.keysInOrder(prefix, after, limit);
+              paged.push(...page);
+              if (page.length < limit) break;
+              after = page[page.length - 1];
+            }
+            expect(paged).toEqual(map.keysInOrder(prefix, undefined, Number.MAX_SAFE_INTEGER));
+          },
+        ),
+      );
+    });
 
-  it('resolves records spread over many small segments', () => {
-    fc.assert(
-      fc.property(pairs, fc.integer({ min: 1, max: 64 }), (entries, segmentSize) => {
-        const { compact, map } = buildBoth(entries, { segmentSize });
-        expectSameStore(compact, map);
-      }),
-      { numRuns: 40 },
-    );
-  });
-});
+    const collidingHashes: Array<[string, KeyHash]> = [
+      ['one hash for every key', () => 0x9e3779b9],
+      ['a hash of the key length only', (_bytes, start, end) => (end - start) & 3],
+    ];
+    it.each(collidingHashes)('stays correct with %s (forced collisions)', (_name, hash) => {
+      fc.assert(
+        fc.property(pairs, fc.array(key, { maxLength: 5 }), (entries, probes) => {
+          const { compact, map } = buildBoth(entries, { hash });
+          expectSameStore(compact, map, probes);
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it('resolves records spread over many small segments', () => {
+      fc.assert(
+        fc.property(pairs, fc.integer({ min: 1, max: 64 }), (entries, segmentSize) => {
+          const { compact, map } = buildBoth(entries, { segmentSize });
+          expectSameStore(compact, map);
+        }),
+        { numRuns: 40 },
+      );
+    });
+  },
+);
 
 describe('CompactStore', () => {
+  it('hands over every part but the key order, with the count of distinct keys, before it sorts', () => {
+    fc.assert(
+      fc.property(pairs, (entries) => {
+        const builder = new CompactStoreBuilder();
+        for (const [k, v] of entries) add(builder, k, v);
+        let handedOver: HashedParts | undefined;
+        const store = builder.finish({ onHashIndexBuilt: (parts) => (handedOver = parts) });
+        expect(handedOver!.keys).toBe(new Set(entries.map(([k]) => k)).size);
+        const { order, ...parts } = store.toParts().parts;
+        const { keys, ...handedParts } = handedOver!;
+        expect(keys).toBe(order.length);
+        expect(handedParts).toEqual(parts);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('sorts large runs of keys that share long prefixes, including keys differing in trailing NULs', () => {
     const keys = Array.from({ length: 3000 }, (_, i) => `user:${String((i * 7919) % 3000).padStart(6, '0')}`);
     keys.push('user:', 'user:\u0000', 'user:\u0000\u0000', 'u', 'user:000001\u0000');

@@ -3,6 +3,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { CompactStore } from '../compact/compact-store.js';
+import type { HashedParts } from '../compact/compact-store-builder.js';
 import {
   encodeHeader,
   headerSize,
@@ -33,8 +34,10 @@ export class SnapshotWriteError extends Error {
   override readonly name = 'SnapshotWriteError';
 }
 
-const PIECE_BYTES = 8 * 1024 * 1024;
-const WRITES_IN_FLIGHT = 4;
+/** Writes are issued in pieces of this size, all at once: see SnapshotWriter.writeAllButKeyOrder. */
+const PIECE_BYTES = 32 * 1024 * 1024;
+
+type FileHandle = Awaited<ReturnType<typeof open>>;
 
 /**
  * Writes `store` as a snapshot to `outputPath` atomically: into a temporary file in
@@ -48,83 +51,154 @@ export async function writeSnapshot(
   source: SnapshotSource,
   onProgress?: (progress: WriteProgress) => void,
 ): Promise<SnapshotHeader> {
-  const { parts } = store.toParts();
-  const bytesOf = (view: Uint8Array | Uint32Array) => new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-  const contents: Array<{ kind: SectionKind; data: Uint8Array }> = [
-    { kind: SectionKind.SegmentFirstEntries, data: bytesOf(parts.segmentFirstEntry) },
-    { kind: SectionKind.RecordOffsets, data: bytesOf(parts.recordOffsets) },
-    { kind: SectionKind.KeyOrder, data: bytesOf(parts.order) },
-    { kind: SectionKind.HashSlots, data: bytesOf(parts.hashSlots) },
-    ...parts.segments.map((segment) => ({ kind: SectionKind.RecordSegment, data: bytesOf(segment) })),
-  ];
-  const sourceName = basename(source.path);
-  const headerBytes = headerSize(Buffer.byteLength(sourceName, 'utf8'), contents.length);
-  const layout = layOutSections(
-    headerBytes,
-    contents.map(({ kind, data }) => ({ kind, length: data.length })),
-  );
-  const entries = parts.recordOffsets.length;
-  const fields = {
-    builtAt: Date.now(),
-    sourceSha256: source.sha256,
-    sourceBytes: source.bytes,
-    sourceName,
-    lines: source.lines,
-    keys: store.size,
-    entries,
-    duplicatesOverridden: entries - store.size,
-    malformedSkipped: source.malformedSkipped,
-    tagBits: parts.tagBits,
-  };
+  const writer = await SnapshotWriter.open(outputPath, source.path, onProgress);
+  return writer.complete(store, source);
+}
 
-  const temporary = join(dirname(outputPath), `.${basename(outputPath)}.${randomBytes(6).toString('hex')}.tmp`);
-  let file;
-  try {
-    file = await open(temporary, 'wx', 0o644);
-  } catch (error) {
-    throw new SnapshotWriteError(`Cannot write snapshot "${outputPath}": ${describe(error)}.`);
-  }
-  const pending: Promise<unknown>[] = [];
-  try {
-    const sections: SnapshotSection[] = [];
-    let written = headerBytes;
-    for (const [i, { kind, data }] of contents.entries()) {
-      const { offset } = layout.sections[i];
-      let crc = 0;
-      for (let at = 0; at < data.length; at += PIECE_BYTES) {
-        const piece = data.subarray(at, at + PIECE_BYTES);
-        crc = crc32(piece, crc);
-        if (pending.length >= WRITES_IN_FLIGHT) await pending.shift();
-        pending.push(writeAll(file, piece, offset + at));
-        written += piece.length;
-        onProgress?.({ bytes: written, totalBytes: layout.fileBytes });
-      }
-      sections.push({ kind, offset, length: data.length, crc32: crc });
+/**
+ * A snapshot written in two steps, so that most of it goes to disk while the keys are
+ * still being sorted: `writeAllButKeyOrder` as soon as the hash index is built (the
+ * builder's `onHashIndexBuilt`), then `complete` with the finished store. Every write
+ * is issued at once, because the thread that would issue the next one is busy sorting;
+ * the operating system's I/O threads carry them out meanwhile. Atomic as writeSnapshot
+ * is; `abandon` removes the temporary file when the build fails before `complete`.
+ */
+export class SnapshotWriter {
+  private readonly pending: Promise<void>[] = [];
+  private firstError: unknown;
+  private written = 0;
+  private layout: { sections: SnapshotSection[]; fileBytes: number; headerBytes: number; keys: number } | undefined;
+  private tagBits = 0;
+  private entries = 0;
+
+  private constructor(
+    private readonly outputPath: string,
+    private readonly temporary: string,
+    /** The text file's name, which the header records (and whose length sets the header's). */
+    private readonly sourceName: string,
+    private file: FileHandle | undefined,
+    private readonly onProgress?: (progress: WriteProgress) => void,
+  ) {}
+
+  /** Creates the temporary file beside `outputPath`: a missing directory or a permission fails here, before any work. */
+  static async open(
+    outputPath: string,
+    sourcePath: string,
+    onProgress?: (progress: WriteProgress) => void,
+  ): Promise<SnapshotWriter> {
+    const temporary = join(dirname(outputPath), `.${basename(outputPath)}.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      const file = await open(temporary, 'wx', 0o644);
+      return new SnapshotWriter(outputPath, temporary, basename(sourcePath), file, onProgress);
+    } catch (error) {
+      throw new SnapshotWriteError(`Cannot write snapshot "${outputPath}": ${describe(error)}.`);
     }
-    await Promise.all(pending);
-    const header = encodeHeader(fields, sections, layout.fileBytes);
-    await writeAll(file, header, 0);
-    // Flushed before the rename: after a crash the output is the old file or the whole new one.
-    await file.sync();
-    await file.close();
-    file = undefined;
-    await rename(temporary, outputPath);
-    return {
-      ...fields,
-      formatVersion: header.readUInt32LE(8),
+  }
+
+  /** Lays the file out and starts writing every section but the key order (only its length is known). */
+  writeAllButKeyOrder(parts: HashedParts): void {
+    if (this.layout) throw new Error('SnapshotWriter.writeAllButKeyOrder() called twice');
+    const bytesOf = (view: Uint8Array | Uint32Array) => new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    const contents = [
+      { kind: SectionKind.SegmentFirstEntries, data: bytesOf(parts.segmentFirstEntry) },
+      { kind: SectionKind.RecordOffsets, data: bytesOf(parts.recordOffsets) },
+      { kind: SectionKind.KeyOrder, data: undefined, length: 4 * parts.keys },
+      { kind: SectionKind.HashSlots, data: bytesOf(parts.hashSlots) },
+      ...parts.segments.map((segment) => ({ kind: SectionKind.RecordSegment, data: bytesOf(segment) })),
+    ];
+    const headerBytes = headerSize(Buffer.byteLength(this.sourceName, 'utf8'), contents.length);
+    const placed = layOutSections(
       headerBytes,
-      fileBytes: layout.fileBytes,
-      sections,
-    };
-  } catch (error) {
-    await Promise.allSettled(pending);
+      contents.map(({ kind, data, length }) => ({ kind, length: data?.length ?? length ?? 0 })),
+    );
+    // Issued before the checksums are computed, so the disk starts at once.
+    contents.forEach(({ data }, i) => {
+      if (!data) return;
+      for (let at = 0; at < data.length; at += PIECE_BYTES) {
+        this.issue(data.subarray(at, at + PIECE_BYTES), placed.sections[i].offset + at);
+      }
+    });
+    const sections = placed.sections.map((section, i) => {
+      const data = contents[i].data;
+      return { ...section, crc32: data ? crc32(data) : 0 };
+    });
+    this.layout = { sections, fileBytes: placed.fileBytes, headerBytes, keys: parts.keys };
+    this.tagBits = parts.tagBits;
+    this.entries = parts.recordOffsets.length;
+  }
+
+  /** Writes what is left (the key order, the header), flushes it to disk and renames it over the output. */
+  async complete(store: CompactStore, source: Omit<SnapshotSource, 'path'>): Promise<SnapshotHeader> {
+    const sourceName = this.sourceName;
+    try {
+      const { parts } = store.toParts();
+      if (!this.layout) this.writeAllButKeyOrder({ ...parts, keys: store.size });
+      const layout = this.layout!;
+      if (parts.order.length !== layout.keys) {
+        throw new Error(`the store has ${parts.order.length} keys where ${layout.keys} were announced`);
+      }
+      const orderIndex = layout.sections.findIndex(({ kind }) => kind === SectionKind.KeyOrder);
+      const order = new Uint8Array(parts.order.buffer, parts.order.byteOffset, parts.order.byteLength);
+      this.issue(order, layout.sections[orderIndex].offset);
+      layout.sections[orderIndex].crc32 = crc32(order);
+      await Promise.all(this.pending);
+      if (this.firstError !== undefined) throw this.firstError;
+      const fields = {
+        builtAt: Date.now(),
+        sourceSha256: source.sha256,
+        sourceBytes: source.bytes,
+        sourceName,
+        lines: source.lines,
+        keys: layout.keys,
+        entries: this.entries,
+        duplicatesOverridden: this.entries - layout.keys,
+        malformedSkipped: source.malformedSkipped,
+        tagBits: this.tagBits,
+      };
+      const header = encodeHeader(fields, layout.sections, layout.fileBytes);
+      await writeAll(this.file!, header, 0);
+      // Flushed before the rename: after a crash the output is the old file or the whole new one.
+      await this.file!.sync();
+      await this.file!.close();
+      this.file = undefined;
+      await rename(this.temporary, this.outputPath);
+      return {
+        ...fields,
+        formatVersion: header.readUInt32LE(8),
+        headerBytes: layout.headerBytes,
+        fileBytes: layout.fileBytes,
+        sections: layout.sections,
+      };
+    } catch (error) {
+      await this.abandon();
+      throw new SnapshotWriteError(`Cannot write snapshot "${this.outputPath}": ${describe(error)}.`);
+    }
+  }
+
+  /** Waits for the writes in flight, then removes the temporary file; the output is untouched. */
+  async abandon(): Promise<void> {
+    await Promise.all(this.pending);
+    const file = this.file;
+    this.file = undefined;
     await file?.close().catch(() => undefined);
-    await rm(temporary, { force: true });
-    throw new SnapshotWriteError(`Cannot write snapshot "${outputPath}": ${describe(error)}.`);
+    await rm(this.temporary, { force: true });
+  }
+
+  private issue(data: Uint8Array, position: number): void {
+    const write = writeAll(this.file!, data, position).then(
+      () => {
+        this.written += data.length;
+        if (this.layout) this.onProgress?.({ bytes: this.written, totalBytes: this.layout.fileBytes });
+      },
+      (error: unknown) => {
+        this.firstError ??= error;
+      },
+    );
+    this.pending.push(write);
   }
 }
 
-async function writeAll(file: Awaited<ReturnType<typeof open>>, data: Uint8Array, position: number): Promise<void> {
+async function writeAll(file: FileHandle, data: Uint8Array, position: number): Promise<void> {
   let done = 0;
   while (done < data.length) {
     const { bytesWritten } = await file.write(data, done, data.length - done, position + done);
