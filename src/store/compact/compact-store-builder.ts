@@ -6,7 +6,7 @@ import { sortEntriesByKey } from './key-order.js';
 import { LF, MAX_SEGMENT_SIZE, NEEDS_ESCAPE_BIT, RecordCursor } from './record-cursor.js';
 
 export interface CompactStoreOptions {
-  /** Largest segment in bytes (default 1 GiB, at most 2 GiB). A longer line gets a segment of its own. */
+  /** Largest segment in bytes (default and most: 2 GiB). A longer line gets a segment of its own. */
   segmentSize?: number;
   /** Expected data size, e.g. the file's: sizes the first segment and the entry arrays up front. */
   expectedBytes?: number;
@@ -17,7 +17,14 @@ export interface CompactStoreOptions {
 /** Every part of the store but the key order, and how many keys it has: see `finish`. */
 export type HashedParts = Omit<CompactStoreParts, 'order'> & { keys: number };
 
-export const DEFAULT_SEGMENT_SIZE = 2 ** 30;
+/**
+ * As large as record offsets allow, so a file of up to 2 GiB sits in one segment. Past
+ * a segment's end the chunks in flight are read elsewhere and copied, and from then on
+ * the line carried over between chunks no longer lies in place and is copied too, a
+ * page fault on the loading thread per chunk: about 0.1 s of a 10M-line (1.2 GB) load
+ * with 1 GiB segments.
+ */
+export const DEFAULT_SEGMENT_SIZE = MAX_SEGMENT_SIZE;
 const SMALLEST_SEGMENT = 64 * 1024;
 const SMALLEST_ENTRY_CAPACITY = 1024;
 /** A line is at least 3 bytes ("k v"); 16 guesses high for real data, and unused capacity is never touched. */
@@ -308,22 +315,23 @@ function valueNeedsJsonEscape(bytes: Buffer, start: number, end: number): boolea
  * over them, which a CPU profile put among the largest costs of loading a text file. `words` views the segment's
  * memory from its first byte. A word is tested with the bit tricks of "Bit Twiddling
  * Hacks" (a byte below 0x20; a byte equal to `"` or `\`: a zero byte after XOR), which
- * have no false negatives; its bytes are then checked one by one.
+ * have no false negatives; its bytes are then checked one by one. (Byte offsets are
+ * multiplied, not shifted: in a 2 GiB segment `<< 2` would overflow to a negative.)
  */
 function valueNeedsJsonEscapeInWords(bytes: Buffer, words: Uint32Array, start: number, end: number): boolean {
   const firstWord = (start + 3) >>> 2;
   const endWord = end >>> 2;
   if (firstWord >= endWord) return valueNeedsJsonEscape(bytes, start, end);
-  if (valueNeedsJsonEscape(bytes, start, firstWord << 2)) return true;
+  if (valueNeedsJsonEscape(bytes, start, firstWord * 4)) return true;
   for (let w = firstWord; w < endWord; w++) {
     const word = words[w];
     const quote = word ^ 0x22222222;
     const backslash = word ^ 0x5c5c5c5c;
     const suspect =
       ((word - 0x20202020) & ~word) | ((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash);
-    if ((suspect & 0x80808080) !== 0 && valueNeedsJsonEscape(bytes, w << 2, (w << 2) + 4)) return true;
+    if ((suspect & 0x80808080) !== 0 && valueNeedsJsonEscape(bytes, w * 4, w * 4 + 4)) return true;
   }
-  return valueNeedsJsonEscape(bytes, endWord << 2, end);
+  return valueNeedsJsonEscape(bytes, endWord * 4, end);
 }
 
 export function assertSegmentSize(size: number): void {
