@@ -162,6 +162,34 @@ describe('loadDatasetInWorker', () => {
     expect(error.message).toBe('observer failed');
   });
 
+  it('stops the worker and rejects when its signal aborts, and reports nothing after', async () => {
+    const path = await writeData(Array.from({ length: 20_000 }, (_, i) => `key${i} value${i}\n`).join(''));
+    const abort = new AbortController();
+    let reportsAfterAbort = 0;
+    const error = await rejection(
+      loadDatasetInWorker(path, {
+        onMalformed: 'fail',
+        readSize: 64,
+        progressIntervalMs: 0,
+        signal: abort.signal,
+        onProgress: () => {
+          if (abort.signal.aborted) reportsAfterAbort++;
+          abort.abort();
+        },
+      }),
+    );
+    expect(error).toBeInstanceOf(DatasetLoadError);
+    expect(error.message).toBe(`The load of "${path}" was abandoned.`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(reportsAfterAbort).toBe(0);
+  });
+
+  it('refuses an aborted signal without loading', async () => {
+    const path = await writeData('a 1\n');
+    const error = await rejection(loadDatasetInWorker(path, { onMalformed: 'fail', signal: AbortSignal.abort() }));
+    expect(error.message).toBe(`The load of "${path}" was abandoned.`);
+  });
+
   it('rejects an impossible segment size before starting a worker', async () => {
     const error = await rejection(loadDatasetInWorker(join(dir, 'x'), { onMalformed: 'fail', segmentSize: 0 }));
     expect(error).toBeInstanceOf(RangeError);

@@ -67,9 +67,15 @@ describe('the first load', () => {
     }
   });
 
-  it('loads the bundled example when no file is named', async () => {
+  it.each<[string, NodeJS.ProcessEnv]>([
+    ['no variable is set', {}],
+    [
+      'every variable is empty (the configuration reads that as unset)',
+      { KV_DATA_FILE_PATH: '', KV_ON_MALFORMED: '', KV_DATA_URL: '', KV_MANIFEST_URL: '' },
+    ],
+  ])('loads the bundled example under "fail" when %s', async (_case, env) => {
     const { startFirstLoad, takeFirstLoad } = await freshModule();
-    startFirstLoad({});
+    startFirstLoad(env);
     const dataset = await takeFirstLoad('data/example.data', 'fail', () => undefined)!;
     expect(dataset.store.get('greeting')).toBe('Hello, world!');
   });

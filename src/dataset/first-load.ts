@@ -16,6 +16,7 @@ import type { MalformedPolicy } from '../store/index.js';
  */
 class StartedLoad {
   readonly dataset: Promise<Dataset>;
+  private readonly abort = new AbortController();
   /** Progress reported before anyone took the load, replayed to whoever does. */
   private readonly early: LoadProgress[] = [];
   private listener: ((progress: LoadProgress) => void) | undefined;
@@ -26,11 +27,17 @@ class StartedLoad {
   ) {
     this.dataset = loadDatasetInWorker(filePath, {
       onMalformed,
+      signal: this.abort.signal,
       onProgress: (progress) => (this.listener ? this.listener(progress) : this.early.push(progress)),
     });
     // Its taker handles a failure; a start-up that fails before taking it must not also
     // report it as an unhandled rejection.
     this.dataset.catch(() => undefined);
+  }
+
+  /** Stops the worker: nobody will take this load. */
+  drop(): void {
+    this.abort.abort();
   }
 
   follow(listener: (progress: LoadProgress) => void): void {
@@ -47,16 +54,20 @@ let started: StartedLoad | undefined;
  * error start-up reports).
  */
 export function startFirstLoad(env: NodeJS.ProcessEnv): void {
-  if (started !== undefined || env.KV_DATA_URL !== undefined || env.KV_MANIFEST_URL !== undefined) return;
-  const onMalformed = (env.KV_ON_MALFORMED ?? DEFAULT_ON_MALFORMED).toLowerCase() as MalformedPolicy;
+  // As the configuration reads them: an empty variable counts as unset.
+  const setting = (name: string) => (env[name] === '' ? undefined : env[name]);
+  if (started !== undefined || setting('KV_DATA_URL') !== undefined || setting('KV_MANIFEST_URL') !== undefined) {
+    return;
+  }
+  const onMalformed = (setting('KV_ON_MALFORMED') ?? DEFAULT_ON_MALFORMED).toLowerCase() as MalformedPolicy;
   if (!MALFORMED_POLICIES.includes(onMalformed)) return;
-  started = new StartedLoad(env.KV_DATA_FILE_PATH ?? DEFAULT_DATA_FILE_PATH, onMalformed);
+  started = new StartedLoad(setting('KV_DATA_FILE_PATH') ?? DEFAULT_DATA_FILE_PATH, onMalformed);
 }
 
 /**
  * The started first load, when it is of this file under this policy: once. Progress
  * reported so far is passed to `onProgress` at once, the rest as it comes. A load of
- * anything else is dropped (its memory released when it ends) and undefined returned.
+ * anything else is dropped (its worker stopped, its memory released) and undefined returned.
  */
 export function takeFirstLoad(
   filePath: string,
@@ -67,6 +78,8 @@ export function takeFirstLoad(
   started = undefined;
   if (load === undefined) return undefined;
   if (load.filePath !== filePath || load.onMalformed !== onMalformed) {
+    load.drop();
+    // A load that finished before it was dropped still holds its memory.
     load.dataset.then(
       (dataset) => dataset.store.release?.(),
       () => undefined,

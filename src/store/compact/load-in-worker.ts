@@ -15,6 +15,8 @@ export interface WorkerLoadOptions extends Omit<LoadOptions, 'createBuilder'> {
   progressIntervalMs?: number;
   /** Largest segment of the store in bytes; small values are for tests. */
   segmentSize?: number;
+  /** Aborting stops the worker at once (its memory goes with it) and rejects the load. */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_PROGRESS_INTERVAL_MS = 1000;
@@ -39,6 +41,8 @@ export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): P
   return new Promise<Dataset>((resolve, reject) => {
     // Thrown here, it rejects the promise: a programming error, not a DatasetLoadError.
     if (options.segmentSize !== undefined) assertSegmentSize(options.segmentSize);
+    const abandoned = () => new DatasetLoadError(`The load of "${path}" was abandoned.`);
+    if (options.signal?.aborted) return reject(abandoned());
     let worker: Worker;
     try {
       worker = new Worker(compactLoadWorkerUrl, { workerData: request });
@@ -47,12 +51,15 @@ export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): P
       return;
     }
     let settled = false;
+    const abandon = () => fail(abandoned());
     const fail = (error: Error) => {
       if (settled) return;
       settled = true;
+      options.signal?.removeEventListener('abort', abandon);
       void worker.terminate();
       reject(error);
     };
+    options.signal?.addEventListener('abort', abandon, { once: true });
 
     worker.on('message', (message: WorkerMessage) => {
       if (settled) return;
@@ -67,6 +74,7 @@ export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): P
         fail(message.datasetError ? new DatasetLoadError(message.message) : workerFailure(path, message.message));
       } else {
         settled = true;
+        options.signal?.removeEventListener('abort', abandon);
         resolve(loadedDataset(path, message.parts, message.summary, message.malformedSamples, startedAt));
       }
     });
