@@ -1,44 +1,18 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, constants, openSync, truncateSync, writeSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { KeyValueStore, StoreBuilder } from './key-value-store.js';
-import { MALFORMED_REASON_TEXT } from './line-parser.js';
-import { DatasetLoadError, loadDataset, scanDataFile, type Dataset } from './load-dataset.js';
+import type { StoreBuilder } from './key-value-store.js';
+import { loadDataset, type Dataset } from './load-dataset.js';
+import { dir, sortedEntries, useDataDir, writeData } from './load-dataset.test-helpers.js';
 import { MapStoreBuilder } from './map-store.js';
 
-let dir: string;
-let fileCounter = 0;
+/**
+ * loadDataset on files it loads: the store and the summary, the version, the read size,
+ * empty files and the store engine. Malformed lines: load-dataset-malformed.spec.ts;
+ * files it refuses (missing, not regular, changed while read): load-dataset-file-errors.spec.ts.
+ */
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kv-load-dataset-'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function writeData(content: string | Buffer, name = `data-${++fileCounter}.txt`): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, content);
-  return path;
-}
-
-function sortedEntries(store: KeyValueStore): Array<[string, string]> {
-  return [...store.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/** Resolves to the error `promise` rejects with; fails the test if it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<DatasetLoadError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DatasetLoadError);
-  return error as DatasetLoadError;
-}
+useDataDir();
 
 /** The summary fields that depend only on the file. */
 function withoutTimes(summary: Dataset['summary']): Partial<Dataset['summary']> {
@@ -49,32 +23,6 @@ function withoutTimes(summary: Dataset['summary']): Partial<Dataset['summary']> 
 }
 
 const RFC_3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** 12 malformed lines, on the odd line numbers 1..23, with valid lines between them. */
-const TWELVE_MALFORMED: Array<{ line: number; text: string; reason: keyof typeof MALFORMED_REASON_TEXT }> = [
-  { line: 1, text: 'lonely', reason: 'no-separator' },
-  { line: 3, text: ' empty key', reason: 'empty-key' },
-  { line: 5, text: 'a\u00a0b c', reason: 'whitespace-in-key' },
-  { line: 7, text: 'bad\udc80 x', reason: 'invalid-utf8' },
-  { line: 9, text: 'alone', reason: 'no-separator' },
-  { line: 11, text: '\tx y', reason: 'empty-key' },
-  { line: 13, text: 'a\rb c', reason: 'whitespace-in-key' },
-  { line: 15, text: 'c\u3000d e', reason: 'whitespace-in-key' },
-  { line: 17, text: 'solo', reason: 'no-separator' },
-  { line: 19, text: ' z', reason: 'empty-key' },
-  { line: 21, text: 'eleventh', reason: 'no-separator' },
-  { line: 23, text: '\ttwelfth', reason: 'empty-key' },
-];
-
-function twelveMalformedFile(): Buffer {
-  const lines: Buffer[] = [];
-  TWELVE_MALFORMED.forEach(({ text }, index) => {
-    // Line 7 holds a lone continuation byte, which a JS string cannot carry.
-    lines.push(text.includes('\udc80') ? Buffer.from([0x62, 0x61, 0x64, 0x80, 0x20, 0x78]) : Buffer.from(text));
-    lines.push(Buffer.from(`good${index} ${index}`));
-  });
-  return Buffer.concat(lines.flatMap((line) => [line, Buffer.from('\n')]));
-}
 
 describe('loadDataset: a well-formed file', () => {
   const content = 'a 1\nb two words\r\n\n日本 語\na 3\nempty \n';
@@ -228,139 +176,6 @@ describe('loadDataset: read size', () => {
   });
 });
 
-describe('loadDataset: malformed lines', () => {
-  let path: string;
-
-  beforeAll(async () => {
-    path = await writeData(twelveMalformedFile());
-  });
-
-  it('refuses the file with the fail policy, naming the path, the first 10 lines and the total', async () => {
-    const error = await rejection(loadDataset(path, { onMalformed: 'fail' }));
-    expect(error.name).toBe('DatasetLoadError');
-    const { message } = error;
-    expect(message).toContain(path);
-    for (const { line, reason } of TWELVE_MALFORMED.slice(0, 10)) {
-      expect(message).toContain(`line ${line}: ${MALFORMED_REASON_TEXT[reason]}`);
-    }
-    const withoutPath = message.split(path).join('<path>');
-    // The 11th and 12th (lines 21 and 23) are counted but not listed.
-    expect(withoutPath).not.toMatch(/\b21\b/);
-    expect(withoutPath).not.toMatch(/\b23\b/);
-    expect(withoutPath).toMatch(/\b12\b/);
-    expect(message).not.toContain('\n');
-  });
-
-  it('refuses the file with the fail policy at a small read size too', async () => {
-    await rejection(loadDataset(path, { onMalformed: 'fail', readSize: 3 }));
-  });
-
-  it('names a single malformed line and its reason', async () => {
-    const single = await writeData('a 1\n\nb\u2028c d\n');
-    const { message } = await rejection(loadDataset(single, { onMalformed: 'fail' }));
-    expect(message).toContain(single);
-    expect(message).toContain(`line 3: ${MALFORMED_REASON_TEXT['whitespace-in-key']}`);
-    expect(message.split(single).join('<path>')).toMatch(/\b1\b/);
-  });
-
-  it('loads the rest with the skip policy, counting and sampling the malformed lines', async () => {
-    const dataset = await loadDataset(path, { onMalformed: 'skip' });
-    expect(dataset.summary.malformedSkipped).toBe(12);
-    expect(dataset.summary.keys).toBe(12);
-    expect(dataset.summary.lines).toBe(24);
-    expect(dataset.malformedSamples).toEqual(
-      TWELVE_MALFORMED.slice(0, 10).map(({ line, reason }) => ({ line, reason })),
-    );
-    expect(dataset.store.get('good0')).toBe('0');
-    expect(dataset.store.get('good11')).toBe('11');
-    expect(dataset.store.get('lonely')).toBeUndefined();
-    expect(dataset.store.get('a\rb')).toBeUndefined();
-  });
-
-  it('samples every malformed line when there are fewer than 10', async () => {
-    const dataset = await loadDataset(await writeData('lonely\nk v\n\tx\n'), { onMalformed: 'skip' });
-    expect(dataset.summary.malformedSkipped).toBe(2);
-    expect(dataset.malformedSamples).toEqual([
-      { line: 1, reason: 'no-separator' },
-      { line: 3, reason: 'empty-key' },
-    ]);
-    expect(sortedEntries(dataset.store)).toEqual([['k', 'v']]);
-  });
-});
-
-describe('loadDataset: files that cannot be loaded', () => {
-  it('refuses a missing file', async () => {
-    const path = join(dir, 'does-not-exist.txt');
-    const { message } = await rejection(loadDataset(path, { onMalformed: 'skip' }));
-    expect(message).toContain(path);
-    expect(message).toMatch(/no such file|ENOENT/i);
-  });
-
-  it('refuses a path through a missing directory', async () => {
-    const path = join(dir, 'no-dir', 'data.txt');
-    const { message } = await rejection(loadDataset(path, { onMalformed: 'skip' }));
-    expect(message).toContain(path);
-  });
-
-  it('refuses a dangling symbolic link', async () => {
-    const path = join(dir, 'dangling-link');
-    await symlink(join(dir, 'nowhere.txt'), path);
-    const { message } = await rejection(loadDataset(path, { onMalformed: 'skip' }));
-    expect(message).toContain(path);
-  });
-
-  it('follows a symbolic link to a regular file', async () => {
-    const target = await writeData('k v\n');
-    const link = join(dir, 'good-link');
-    await symlink(target, link);
-    const dataset = await loadDataset(link, { onMalformed: 'fail' });
-    expect(dataset.store.get('k')).toBe('v');
-  });
-
-  it('refuses a directory', async () => {
-    const path = join(dir, 'a-directory');
-    await mkdir(path);
-    const { message } = await rejection(loadDataset(path, { onMalformed: 'skip' }));
-    expect(message).toContain(path);
-    expect(message).toMatch(/directory/i);
-  });
-
-  it('refuses a FIFO without blocking on it', async () => {
-    const path = join(dir, 'a-fifo');
-    execFileSync('mkfifo', [path]);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        // Unblock a reader stuck in open() so that the failure is reported instead of hanging Jest.
-        try {
-          closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
-        } catch {
-          // no reader: nothing to unblock
-        }
-        reject(new Error('loadDataset blocked on a FIFO'));
-      }, 2000);
-    });
-    try {
-      const { message } = await rejection(Promise.race([loadDataset(path, { onMalformed: 'skip' }), timeout]));
-      expect(message).toContain(path);
-      expect(message).toMatch(/regular file|fifo|pipe/i);
-    } finally {
-      clearTimeout(timer);
-    }
-  });
-
-  // root can read a file whatever its mode, so this case can only be tested as another user.
-  if (process.getuid?.() !== 0) {
-    it('refuses an unreadable file', async () => {
-      const path = await writeData('k v\n');
-      await chmod(path, 0o000);
-      const { message } = await rejection(loadDataset(path, { onMalformed: 'skip' }));
-      expect(message).toContain(path);
-      expect(message).toMatch(/permission denied|EACCES/i);
-    });
-  }
-});
-
 describe('loadDataset: empty files', () => {
   it('loads an empty file as a valid dataset of zero keys', async () => {
     const dataset = await loadDataset(await writeData(''), { onMalformed: 'fail' });
@@ -416,62 +231,5 @@ describe('loadDataset: store engine', () => {
     expect(dataset.summary.duplicatesOverridden).toBe(42);
     expect(dataset.summary.keys).toBe(2);
     expect(dataset.store.get('a')).toBe('3');
-  });
-});
-
-describe('scanDataFile: a file written to while it is read', () => {
-  const lines = Array.from({ length: 2000 }, (_, i) => `key-${i} value ${i}\n`).join('');
-
-  it('is refused when it grows, naming the sizes and how to publish', async () => {
-    const path = await writeData(lines);
-    let appended = false;
-    const scan = scanDataFile(path, {
-      onMalformed: 'fail',
-      readSize: 1024,
-      onEntry: () => undefined,
-      onChunk: () => {
-        if (!appended) appendFileSync(path, 'late 1\n');
-        appended = true;
-      },
-    });
-    const { message } = await rejection(scan);
-    expect(message).toContain(path);
-    expect(message).toContain(`changed while it was being read (${Buffer.byteLength(lines)} bytes when opened, `);
-    expect(message).toMatch(/renaming it over it/);
-  });
-
-  it('is refused when it shrinks', async () => {
-    const path = await writeData(lines);
-    let truncated = false;
-    const scan = scanDataFile(path, {
-      onMalformed: 'fail',
-      readSize: 1024,
-      onEntry: () => undefined,
-      onChunk: () => {
-        if (!truncated) truncateSync(path, 100);
-        truncated = true;
-      },
-    });
-    expect((await rejection(scan)).message).toMatch(/changed while it was being read/);
-  });
-
-  it('is refused when it is rewritten in place to the same length', async () => {
-    const path = await writeData(lines);
-    // File times are coarse (a few ms): the rewrite must fall in a later tick than the write.
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    let rewritten = false;
-    const scan = scanDataFile(path, {
-      onMalformed: 'fail',
-      readSize: 1024,
-      onEntry: () => undefined,
-      onChunk: () => {
-        if (rewritten) return;
-        rewritten = true;
-        const fd = openSync(path, 'r+');
-        writeSync(fd, 'kex-0');
-        closeSync(fd);
-      },
-    });
-    expect((await rejection(scan)).message).toMatch(/changed while it was being read \(modified during the read\)/);
   });
 });
