@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ROOT } from './support/server-process.js';
 
 /**
- * `data/example.data` is made as the README says: a few readable lines written by hand
+ * `data/example.data` is made as docs/data-format.md says: a few readable lines written by hand
  * for the docs' examples, then what `npm run generate -- --lines 10000 --seed 1` writes.
  * The Kubernetes base ships a byte-for-byte copy (kustomize reads no file outside its
  * directory).

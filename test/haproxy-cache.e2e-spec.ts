@@ -3,13 +3,13 @@ import { get as httpGet, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HAPROXY_EXAMPLE, startHAProxyCache, type HAProxyCache } from './support/haproxy-cache.js';
-import { operationsDoc, readExample } from './support/proxy-process.js';
+import { cachingProxiesDoc, readExample } from './support/proxy-process.js';
 import { statusesServed } from './support/served-requests.js';
 import { startServer, type ServerProcess } from './support/server-process.js';
 import { sleep, waitFor } from './support/wait.js';
 
 /**
- * The HAProxy recipe of docs/operations.md ("Caching proxies in front"), exactly as
+ * The HAProxy recipe of docs/caching-proxies.md, exactly as
  * docs/examples/haproxy-cache.cfg has it, run by a real HAProxy in front of the built
  * server: what HAProxy answers from its cache (it marks those `X-Cache-Status: HIT`), and
  * what kv-server's access log shows reached it.
@@ -152,9 +152,9 @@ describe('HAProxy with its cache in front of kv-server (docs/examples/haproxy-ca
     expect(await statusesServed(server, id)).toEqual([200]);
   });
 
-  it('is what docs/operations.md shows', async () => {
+  it('is what docs/caching-proxies.md shows', async () => {
     const block = `\`\`\`haproxy\n${await readExample(HAPROXY_EXAMPLE)}\`\`\``;
-    expect({ shownVerbatim: (await operationsDoc()).includes(block) }).toEqual({ shownVerbatim: true });
+    expect({ shownVerbatim: (await cachingProxiesDoc()).includes(block) }).toEqual({ shownVerbatim: true });
   });
 });
 

@@ -5,7 +5,7 @@ import { allComponents } from './support/k8s-components.js';
  * What the Kubernetes manifests say about metrics and access control: where Prometheus
  * scrapes (the base's annotations or components/monitoring's ServiceMonitor), and the API
  * keys Secret (optional in the base, required by components/access-control/api-keys). Schema
- * validation, probes and the rest are in k8s-manifests.e2e-spec.ts.
+ * validation, probes and the rest are in k8s-manifests*.e2e-spec.ts.
  */
 
 interface LabelSelector {

@@ -2,13 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NGINX_EXAMPLE, nginxBinary, startNginxProxy, type NginxProxy } from './support/nginx-proxy.js';
-import { fillIn, operationsDoc, readExample } from './support/proxy-process.js';
+import { fillIn, cachingProxiesDoc, readExample } from './support/proxy-process.js';
 import { statusesServed } from './support/served-requests.js';
 import { startServer, type ServerProcess } from './support/server-process.js';
 import { sleep, waitFor } from './support/wait.js';
 
 /**
- * The nginx recipe of docs/operations.md ("Caching proxies in front"), exactly as
+ * The nginx recipe of docs/caching-proxies.md, exactly as
  * docs/examples/nginx-cache.conf has it, run by a real nginx in front of the built
  * server: what nginx answers from its cache, and what kv-server's access log shows
  * reached it (every request of the test carries its own X-Request-Id).
@@ -148,9 +148,9 @@ describe('nginx in front of kv-server (docs/examples/nginx-cache.conf)', () => {
     }).toEqual({ cacheStatus: 'REVALIDATED', version: storedVersion, body: '{"gamma":"three"}' });
   });
 
-  it('is what docs/operations.md shows', async () => {
+  it('is what docs/caching-proxies.md shows', async () => {
     const block = `\`\`\`nginx\n${await readExample(NGINX_EXAMPLE)}\`\`\``;
-    expect({ shownVerbatim: (await operationsDoc()).includes(block) }).toEqual({ shownVerbatim: true });
+    expect({ shownVerbatim: (await cachingProxiesDoc()).includes(block) }).toEqual({ shownVerbatim: true });
   });
 });
 

@@ -24,9 +24,9 @@ export function readExample(name: string): Promise<string> {
   return readFile(join(ROOT, 'docs', 'examples', name), 'utf8');
 }
 
-/** docs/operations.md, which shows each example as it is in docs/examples/. */
-export function operationsDoc(): Promise<string> {
-  return readFile(join(ROOT, 'docs', 'operations.md'), 'utf8');
+/** docs/caching-proxies.md, which shows each example as it is in docs/examples/. */
+export function cachingProxiesDoc(): Promise<string> {
+  return readFile(join(ROOT, 'docs', 'caching-proxies.md'), 'utf8');
 }
 
 /**
