@@ -60,7 +60,7 @@ export async function writeSnapshot(
  * still being sorted: `writeAllButKeyOrder` as soon as the hash index is built (the
  * builder's `onHashIndexBuilt`), then `complete` with the finished store. Every write
  * is issued at once, because the thread that would issue the next one is busy sorting;
- * the operating system's I/O threads carry them out meanwhile. Atomic as writeSnapshot
+ * libuv's threads carry them out meanwhile. Atomic as writeSnapshot
  * is; `abandon` removes the temporary file when the build fails before `complete`.
  */
 export class SnapshotWriter {
