@@ -191,6 +191,25 @@ describe('client roles', () => {
     expect(refused.headers['cache-control']).toBe('no-store');
   });
 
+  it('decides POST /admin/reload by credentials and role before its body is read', async () => {
+    const brokenBody = (headers: Record<string, string>) =>
+      testApp.app.inject({
+        method: 'POST',
+        url: '/admin/reload',
+        headers: { ...headers, 'content-type': 'application/json' },
+        payload: '{"bad',
+      });
+    expect((await brokenBody({})).statusCode).toBe(401);
+    expect((await brokenBody(bearer('unknown-key'))).statusCode).toBe(401);
+    expect((await brokenBody(bearer(BILLING_KEY))).json()).toEqual({
+      statusCode: 403,
+      error: 'Forbidden',
+      message: "This client's role does not allow reload",
+    });
+    // Only a caller allowed to reload is told what is wrong with the body.
+    expect((await brokenBody(bearer(OPS_KEY))).statusCode).toBe(400);
+  });
+
   it('counts requests by client and outcome on /metrics', async () => {
     const count = async (client: string, outcome: string) => {
       const text = (await get('/metrics')).body;

@@ -48,6 +48,35 @@ describe('POST /admin/reload (inject)', () => {
     },
   );
 
+  // Credentials first: what is wrong with the body is not told to a caller without them.
+  const hostileBodies: Array<[string, Record<string, string>, string]> = [
+    ['an empty JSON body', { 'content-type': 'application/json' }, ''],
+    ['broken JSON', { 'content-type': 'application/json' }, '{"bad'],
+    ['an unsupported type', { 'content-type': 'text/plain' }, 'reload please'],
+    ['a body over the limit', { 'content-type': 'application/json' }, `"${'x'.repeat(2 * 1024 * 1024)}"`],
+  ];
+  it.each(hostileBodies)('is 401 before its body is read: %s', async (_case, headers, payload) => {
+    const response = await testApp.app.inject({ method: 'POST', url: '/admin/reload', headers, payload });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer');
+    expect(response.json()).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'A valid admin bearer token is required',
+    });
+  });
+
+  it.each(hostileBodies)('is 404 when off, whatever its body: %s', async (_case, headers, payload) => {
+    const plain = await startTestApp('alpha 1\n');
+    try {
+      const response = await plain.app.inject({ method: 'POST', url: '/admin/reload', headers, payload });
+      expect(response.statusCode).toBe(404);
+      expect(response.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'Cannot POST /admin/reload' });
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('reloads and answers with the outcome and the new dataset once it serves (scheme case-insensitive)', async () => {
     const before = (await testApp.app.inject({ url: '/dataset' })).json();
     await replaceFile(testApp.dataFile, 'alpha 2\nbeta 3\n');

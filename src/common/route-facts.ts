@@ -29,21 +29,36 @@ export interface RouteFacts {
    * more than a look-up itself. The method answers by itself and must not throw.
    */
   direct?: boolean;
+  /**
+   * The name of a method of the same controller that checks the request's credentials,
+   * run as the route's `onRequest` hook `(request, reply, done)`: before the body is
+   * read and validated, so a client without them learns nothing from their errors. For
+   * a route whose credentials are its own (POST /admin/reload's admin token); the key
+   * routes declare `protected` instead.
+   */
+  check?: string;
 }
 
-/** The facts as the wiring reads them, with the controller method a direct route runs. */
-export interface DeclaredRouteFacts extends Omit<RouteFacts, 'direct'> {
-  direct?: { controller: Type<unknown>; method: string };
+/** A controller method, as the wiring binds it. */
+export interface ControllerMethod {
+  controller: Type<unknown>;
+  method: string;
+}
+
+/** The facts as the wiring reads them, with the controller methods named. */
+export interface DeclaredRouteFacts extends Omit<RouteFacts, 'direct' | 'check'> {
+  direct?: ControllerMethod;
+  check?: ControllerMethod;
 }
 
 /** Declares a route's facts (see `RouteFacts`); the route itself is declared with `@Get`, `@Post`... as usual. */
 export function ServedRoute(facts: RouteFacts): MethodDecorator {
   return (target, propertyKey, descriptor) => {
+    const controller = target.constructor as Type<unknown>;
     const declared: DeclaredRouteFacts = {
       ...facts,
-      direct: facts.direct
-        ? { controller: target.constructor as Type<unknown>, method: String(propertyKey) }
-        : undefined,
+      direct: facts.direct ? { controller, method: String(propertyKey) } : undefined,
+      check: facts.check !== undefined ? { controller, method: facts.check } : undefined,
     };
     RouteConfig({ [ROUTE_FACTS]: declared })(target, propertyKey, descriptor);
   };

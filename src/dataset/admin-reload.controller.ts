@@ -1,24 +1,19 @@
-import {
-  Controller,
-  ForbiddenException,
-  HttpCode,
-  InternalServerErrorException,
-  NotFoundException,
-  Post,
-  Req,
-  Res,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { Controller, HttpCode, InternalServerErrorException, Post, Res } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-docs.js';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { ErrorReply, sendError } from '../common/error-reply.js';
+import { ServedRoute } from '../common/route-facts.js';
 import { bearerToken, digestSecrets, matchesSecret } from '../access/bearer-token.js';
 import { ClientRolesService } from '../access/client-roles.service.js';
 import type { AppConfig } from '../config/environment.js';
 import { DatasetService, type ReloadResult } from './dataset.service.js';
 
 const ROUTE = '/admin/reload';
+const ADMIN_TOKEN_REQUIRED = new ErrorReply(401, 'A valid admin bearer token is required');
+const TOKEN_OR_CLIENT_REQUIRED = new ErrorReply(401, 'A valid admin token or client API key is required');
+const RELOAD_NOT_ALLOWED = new ErrorReply(403, "This client's role does not allow reload");
 
 @ApiTags('operations')
 @Controller('admin')
@@ -41,6 +36,7 @@ export class AdminReloadController {
    * `reload`, may call it.
    */
   @Post('reload')
+  @ServedRoute({ check: 'checkCredentials' })
   @HttpCode(200)
   @ApiBearerAuth()
   @ApiOperation({
@@ -53,34 +49,44 @@ export class AdminReloadController {
     [404, 'No admin token configured and client roles off'],
     [500, 'The load failed; the old data keeps serving'],
   )
-  async reload(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ReloadResult> {
-    if (this.tokenDigests === undefined && !this.clientRoles.enabled) {
-      throw new NotFoundException(`Cannot POST ${request.url}`);
-    }
-    this.authorize(request, reply);
+  async reload(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReloadResult> {
     reply.header('cache-control', 'no-store');
     const result = await this.datasets.reload('POST /admin/reload');
     if (result.outcome === 'failure') throw new InternalServerErrorException(`Reload failed: ${result.error}`);
     return result;
   }
 
-  private authorize(request: FastifyRequest, reply: FastifyReply): void {
+  /**
+   * The route's `onRequest` hook (its `check`): the endpoint's existence and the
+   * caller's credentials are decided before the body is read, so a caller without them
+   * gets the same 404 or 401 whatever it sent (an empty or broken JSON body, say).
+   */
+  checkCredentials(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    if (this.tokenDigests === undefined && !this.clientRoles.enabled) {
+      sendError(reply, new ErrorReply(404, `Cannot POST ${request.url}`));
+      return;
+    }
     const { authorization } = request.headers;
     const token = bearerToken(authorization);
-    if (token !== undefined && this.tokenDigests !== undefined && matchesSecret(token, this.tokenDigests)) return;
+    if (token !== undefined && this.tokenDigests !== undefined && matchesSecret(token, this.tokenDigests)) {
+      done();
+      return;
+    }
     if (!this.clientRoles.enabled) {
       reply.header('www-authenticate', 'Bearer');
-      throw new UnauthorizedException('A valid admin bearer token is required');
+      sendError(reply, ADMIN_TOKEN_REQUIRED);
+      return;
     }
     const client = this.clientRoles.identify(authorization);
     if (client === undefined) {
-      this.clientRoles.recordUnauthorized(ROUTE, authorization === undefined ? 'no API key' : 'unknown API key');
-      reply.header('www-authenticate', 'Bearer');
-      throw new UnauthorizedException('A valid admin token or client API key is required');
+      const reason = authorization === undefined ? 'no API key' : 'unknown API key';
+      this.clientRoles.unauthorized(reply, ROUTE, reason, TOKEN_OR_CLIENT_REQUIRED);
+      return;
     }
     if (!client.operations.has('reload')) {
-      this.clientRoles.recordForbidden(client, ROUTE, 'operation not allowed');
-      throw new ForbiddenException("This client's role does not allow reload");
+      this.clientRoles.forbidden(reply, client, ROUTE, 'operation not allowed', RELOAD_NOT_ALLOWED);
+      return;
     }
+    done();
   }
 }

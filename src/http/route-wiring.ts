@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { INestApplicationContext } from '@nestjs/common';
-import { routeFactsOf, routeTemplate, type DeclaredRouteFacts } from '../common/route-facts.js';
+import { routeFactsOf, routeTemplate, type ControllerMethod, type DeclaredRouteFacts } from '../common/route-facts.js';
 import type { AccessCheck } from '../access/access-check.js';
 import type { RequestHooks } from './request-hooks.js';
 
@@ -26,8 +26,9 @@ export interface WiredRoute {
  * registers them on Fastify (during `init`), in this order:
  *
  * 1. the handler: a direct route's controller method replaces Nest's wrapper;
- * 2. `onRequest`: the access check of a protected route, after the global hook (request
- *    id, security headers) and before anything else about the request is looked at;
+ * 2. `onRequest`: the access check of a protected route, or the route's own check, after
+ *    the global hook (request id, security headers) and before anything else about the
+ *    request is looked at;
  * 3. `onResponse`: the route's request metrics and access-log line, bound to its
  *    template once, here, so that no request works out its route.
  *
@@ -40,8 +41,11 @@ export function wireRoutes(fastify: FastifyInstance, parts: RouteWiringParts): W
   fastify.addHook('onRoute', (route: RouteOptions) => {
     const facts = routeFactsOf(route);
     const template = routeTemplate(route);
-    if (facts.direct !== undefined) route.handler = directHandler(parts.app, facts.direct);
-    const accessCheck = parts.accessCheckFor(facts, template);
+    if (facts.direct !== undefined) route.handler = boundMethod(parts.app, facts.direct);
+    const accessCheck =
+      facts.check !== undefined
+        ? boundMethod<AccessCheck>(parts.app, facts.check)
+        : parts.accessCheckFor(facts, template);
     if (accessCheck !== undefined) route.onRequest = withHook(route.onRequest, accessCheck);
     route.onResponse = withHook(route.onResponse, parts.requestHooks.onResponseFor(template, facts.lookUp ?? false));
     for (const method of [route.method].flat()) {
@@ -57,11 +61,10 @@ function withHook<Hooks>(existing: Hooks | undefined, hook: unknown): Hooks {
   return [...current, hook] as Hooks;
 }
 
-function directHandler(
-  app: INestApplicationContext,
-  { controller, method }: NonNullable<DeclaredRouteFacts['direct']>,
-) {
+/** A controller method (a direct handler, a route's own check) bound to the controller Nest made. */
+function boundMethod<
+  Method extends (...args: never[]) => void = (request: FastifyRequest, reply: FastifyReply) => void,
+>(app: INestApplicationContext, { controller, method }: ControllerMethod): Method {
   const instance = app.get(controller, { strict: false }) as Record<string, unknown>;
-  const handler = instance[method] as (request: FastifyRequest, reply: FastifyReply) => void;
-  return handler.bind(instance);
+  return (instance[method] as Method).bind(instance) as Method;
 }
