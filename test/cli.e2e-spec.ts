@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDataset } from '../src/store/load-dataset.js';
@@ -112,6 +112,26 @@ describe('kv-server build and inspect', () => {
     expect(expected).toMatch(/has 2 malformed lines/);
     expect(existsSync(output)).toBe(false);
     expect(await readdir(dir)).toEqual(before);
+  });
+
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('removes its temporary file when stopped by %s, and exits %d', async (signal, exitCode) => {
+    const input = join(dir, `large-${signal}.txt`);
+    await writeFile(input, Array.from({ length: 1_500_000 }, (_, i) => `key-${i} value-${i}`).join('\n'));
+    const outputDir = join(dir, `stopped-${signal}`);
+    await mkdir(outputDir);
+    const child = spawn(process.execPath, [CLI, 'build', input, '-o', join(outputDir, 'out.kvs'), '--no-progress'], {
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // The temporary file is created before the input is read: stop the build as soon as it exists.
+    while ((await readdir(outputDir)).length === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(await readdir(outputDir)).toEqual([expect.stringMatching(/^\.out\.kvs\.[0-9a-f]+\.tmp$/)]);
+    child.kill(signal);
+    expect(await exited).toBe(exitCode);
+    expect(await readdir(outputDir)).toEqual([]);
   });
 
   it('leaves malformed lines out under skip (from KV_ON_MALFORMED or --on-malformed) and says which', async () => {

@@ -1,4 +1,6 @@
+import { rmSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { MALFORMED_REASON_TEXT } from '../store/line-parser.js';
 import { MALFORMED_POLICIES, type MalformedPolicy } from '../store/load-dataset.js';
@@ -52,10 +54,15 @@ export const buildCommand: Command = {
 
     const startedAt = performance.now();
     const progress = createProgress(io, values['no-progress'] ? 'none' : 'auto');
+    const removeOnSignal = removeTemporaryFileOnSignal();
     const { header: snapshot, scan } = await buildSnapshot(input, output, {
       onMalformed,
       onProgress: (report) => progress.update(report),
-    }).finally(() => progress.stop());
+      onTemporaryFile: removeOnSignal.watch,
+    }).finally(() => {
+      removeOnSignal.stop();
+      progress.stop();
+    });
     for (const { line, reason } of scan.malformedSamples) {
       io.stderr.write(`kv-server: skipped malformed line ${line} of ${input}: ${MALFORMED_REASON_TEXT[reason]}\n`);
     }
@@ -117,4 +124,25 @@ async function refuseToReplaceInput(input: string, output: string): Promise<void
   if (a && b && a.dev === b.dev && a.ino === b.ino) {
     throw new UsageError(`--output "${output}" is the input file itself; write the snapshot elsewhere`);
   }
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * A build stopped by Ctrl-C, `kill` or a closed terminal removes its temporary file and
+ * exits as the signal would have (128 + its number), so no `.FILE.*.tmp` is left
+ * beside FILE. (During the sort the handler runs when the sort ends, a second or two
+ * later: the thread is busy until then.)
+ */
+function removeTemporaryFileOnSignal() {
+  let temporary: string | undefined;
+  const onSignal = (signal: (typeof SIGNALS)[number]) => {
+    if (temporary !== undefined) rmSync(temporary, { force: true });
+    process.exit(128 + osConstants.signals[signal]);
+  };
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+  return {
+    watch: (path: string) => (temporary = path),
+    stop: () => SIGNALS.forEach((signal) => process.off(signal, onSignal)),
+  };
 }

@@ -20,13 +20,19 @@ export interface SnapshotBuildProgress {
 export async function buildSnapshot(
   input: string,
   output: string,
-  options: { onMalformed: MalformedPolicy; onProgress?: (progress: SnapshotBuildProgress) => void },
+  options: {
+    onMalformed: MalformedPolicy;
+    onProgress?: (progress: SnapshotBuildProgress) => void;
+    /** The temporary file's path, once it exists: for a caller that removes it when the process is killed. */
+    onTemporaryFile?: (path: string) => void;
+  },
 ): Promise<{ header: SnapshotHeader; scan: ScanResult }> {
   const report = options.onProgress ?? (() => {});
   // Opened first: an output that cannot be written fails before the input is read.
   const writer = await SnapshotWriter.open(output, input, ({ bytes, totalBytes }) =>
     report({ phase: 'writing', bytes, totalBytes }),
   );
+  options.onTemporaryFile?.(writer.temporaryPath);
   let built;
   try {
     built = await buildCompactStoreFromText(input, {

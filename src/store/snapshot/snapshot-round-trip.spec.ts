@@ -171,4 +171,20 @@ describe('a snapshot', () => {
     );
     expect((await readdir(dir)).sort()).toEqual(before);
   });
+
+  it('fails as a write does when its progress callback throws, leaving nothing behind', async () => {
+    const { store, scan } = await buildCompactStoreFromText((await textAndSnapshot('a 1\nb 2\n')).textPath, {
+      onMalformed: 'fail',
+    });
+    const outputDir = join(dir, 'progress-fails');
+    await mkdir(outputDir);
+    const source = { sha256: scan.sha256, bytes: scan.bytes, path: 'a.txt', lines: 2, malformedSkipped: 0 };
+    const output = join(outputDir, 'out.kvs');
+    await expect(
+      writeSnapshot(output, store, source, () => {
+        throw new Error('progress sink failed');
+      }),
+    ).rejects.toThrow(`Cannot write snapshot "${output}": progress sink failed.`);
+    expect(await readdir(outputDir)).toEqual([]);
+  });
 });

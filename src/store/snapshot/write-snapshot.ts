@@ -157,6 +157,10 @@ export class SnapshotWriter {
       };
       const header = encodeHeader(fields, layout.sections, layout.fileBytes);
       await writeAll(this.file!, header, 0);
+      // Everything is written now, the alignment padding between sections included.
+      this.written = layout.fileBytes;
+      this.report();
+      if (this.firstError !== undefined) throw this.firstError;
       // Flushed before the rename: after a crash the output is the old file or the whole new one.
       await this.file!.sync();
       await this.file!.close();
@@ -177,7 +181,7 @@ export class SnapshotWriter {
 
   /** Waits for the writes in flight, then removes the temporary file; the output is untouched. */
   async abandon(): Promise<void> {
-    await Promise.all(this.pending);
+    await Promise.allSettled(this.pending);
     const file = this.file;
     this.file = undefined;
     await file?.close().catch(() => undefined);
@@ -188,13 +192,28 @@ export class SnapshotWriter {
     const write = writeAll(this.file!, data, position).then(
       () => {
         this.written += data.length;
-        if (this.layout) this.onProgress?.({ bytes: this.written, totalBytes: this.layout.fileBytes });
+        this.report();
       },
       (error: unknown) => {
         this.firstError ??= error;
       },
     );
     this.pending.push(write);
+  }
+
+  /** Progress so far; a failing progress callback fails the write (and leaves nothing behind), it is not lost. */
+  private report(): void {
+    if (!this.layout || !this.onProgress) return;
+    try {
+      this.onProgress({ bytes: this.written, totalBytes: this.layout.fileBytes });
+    } catch (error) {
+      this.firstError ??= error;
+    }
+  }
+
+  /** The temporary file's path: removed on failure, renamed over the output on success. */
+  get temporaryPath(): string {
+    return this.temporary;
   }
 }
 
@@ -220,6 +239,6 @@ function describe(error: unknown): string {
     case 'EISDIR':
       return 'it is a directory (EISDIR)';
     default:
-      return code ? message : String(error);
+      return code || error instanceof Error ? message : String(error);
   }
 }
