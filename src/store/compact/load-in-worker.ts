@@ -62,7 +62,12 @@ export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): P
     options.signal?.addEventListener('abort', abandon, { once: true });
 
     worker.on('message', (message: WorkerMessage) => {
-      if (settled) return;
+      if (settled) {
+        // Loaded just as it was abandoned: nobody takes this store, so free it now.
+        if (message.type === 'loaded')
+          loadedDataset(path, message.parts, message.summary, [], startedAt).store.release?.();
+        return;
+      }
       if (message.type === 'progress') {
         const { bytes, totalBytes, lines, elapsedMs } = message;
         try {
