@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, closeSync, constants, openSync, truncateSync, writeSync } from 'node:fs';
 import { chmod, mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadDataset, scanDataFile } from './load-dataset.js';
+import { DatasetLoadError, loadDataset, scanDataFile } from './load-dataset.js';
 import { dir, rejection, useDataDir, writeData } from './load-dataset.test-helpers.js';
 
 /**
@@ -73,16 +73,13 @@ describe('loadDataset: files that cannot be loaded', () => {
     }
   });
 
-  // root can read a file whatever its mode, so this case can only be tested as another user.
-  if (process.getuid?.() !== 0) {
-    it('refuses an unreadable file', async () => {
-      const path = await writeData('k v\n');
-      await chmod(path, 0o000);
-      const { message } = await rejection(loadDataset(path, { onMalformed: 'skip' }));
-      expect(message).toContain(path);
-      expect(message).toMatch(/permission denied|EACCES/i);
-    });
-  }
+  it('refuses an unreadable file', async () => {
+    const path = await writeData('k v\n');
+    await chmod(path, 0o000);
+    const { message } = await rejection(loadAsUnprivileged(path));
+    expect(message).toContain(path);
+    expect(message).toMatch(/permission denied|EACCES/i);
+  });
 });
 
 describe('scanDataFile: a file written to while it is read', () => {
@@ -141,3 +138,26 @@ describe('scanDataFile: a file written to while it is read', () => {
     expect((await rejection(scan)).message).toMatch(/changed while it was being read \(modified during the read\)/);
   });
 });
+
+/**
+ * loadDataset of `path` by a user the file's mode applies to. root reads a file whatever
+ * its mode (and CI runs as root), so there the load runs in a child process as `nobody`,
+ * from the build (`npm test` builds first).
+ */
+async function loadAsUnprivileged(path: string): Promise<unknown> {
+  if (process.getuid?.() !== 0) return loadDataset(path, { onMalformed: 'skip' });
+  await chmod(dir, 0o755);
+  const loader = join(__dirname, '../../dist/store/load-dataset.js');
+  const script = `import(${JSON.stringify(loader)}).then((m) => m.loadDataset(${JSON.stringify(path)}, { onMalformed: 'skip' })).then(() => console.log('loaded'), (e) => console.log(JSON.stringify({ type: e.constructor.name, message: e.message })));`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    uid: 65534,
+    gid: 65534,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`the unprivileged load did not run: ${run.stderr}`);
+  const output = run.stdout.trim();
+  if (output === 'loaded') return undefined;
+  // The child's error, as the class it was there, so the caller's checks mean the same.
+  const { type, message } = JSON.parse(output) as { type: string; message: string };
+  throw type === 'DatasetLoadError' ? new DatasetLoadError(message) : new Error(`${type}: ${message}`);
+}
