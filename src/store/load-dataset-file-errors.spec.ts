@@ -140,21 +140,23 @@ describe('scanDataFile: a file written to while it is read', () => {
 });
 
 /**
- * loadDataset of `path` by a user the file's mode applies to. root reads a file whatever
- * its mode (and CI runs as root), so there the load runs in a child process as `nobody`,
- * from the build (`npm test` builds first).
+ * loadDataset of `path` where the file's mode applies. root reads a file whatever its
+ * mode (and CI runs as root), so there the load runs from the build (`npm test` builds
+ * first) in a child process without root's capabilities to override file permissions:
+ * `setpriv` of util-linux, which Debian always has.
  */
 async function loadAsUnprivileged(path: string): Promise<unknown> {
   if (process.getuid?.() !== 0) return loadDataset(path, { onMalformed: 'skip' });
-  await chmod(dir, 0o755);
   const loader = join(__dirname, '../../dist/store/load-dataset.js');
   const script = `import(${JSON.stringify(loader)}).then((m) => m.loadDataset(${JSON.stringify(path)}, { onMalformed: 'skip' })).then(() => console.log('loaded'), (e) => console.log(JSON.stringify({ type: e.constructor.name, message: e.message })));`;
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    uid: 65534,
-    gid: 65534,
-    encoding: 'utf8',
-  });
-  if (run.status !== 0) throw new Error(`the unprivileged load did not run: ${run.stderr}`);
+  const run = spawnSync(
+    'setpriv',
+    ['--inh-caps=-all', '--bounding-set=-all', '--', process.execPath, '--input-type=module', '-e', script],
+    { encoding: 'utf8' },
+  );
+  if (run.status !== 0) {
+    throw new Error(`the load without root's capabilities did not run (setpriv): ${run.error?.message ?? run.stderr}`);
+  }
   const output = run.stdout.trim();
   if (output === 'loaded') return undefined;
   // The child's error, as the class it was there, so the caller's checks mean the same.
