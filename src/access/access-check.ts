@@ -39,13 +39,19 @@ const forbiddenOperation = new Map<Operation, ErrorReply>(
  * operation is decided here. A request without a valid key is 401 before anything
  * else, as with `apiKeyCheck`.
  */
-export function clientRoleCheck(roles: ClientRolesService, operation: Operation, route: string): AccessCheck {
+export function clientRoleCheck(
+  roles: ClientRolesService,
+  operation: Operation,
+  route: string,
+  /** The 401's message; a route that also takes another credential names it. */
+  unauthorized: ErrorReply = NO_CLIENT,
+): AccessCheck {
   const forbidden = forbiddenOperation.get(operation)!;
   return (request, reply, done) => {
     const client = roles.identify(request.headers.authorization);
     if (client === undefined) {
       const reason = request.headers.authorization === undefined ? 'no API key' : 'unknown API key';
-      roles.unauthorized(reply, route, reason, NO_CLIENT);
+      roles.unauthorized(reply, route, reason, unauthorized);
       return;
     }
     if (!client.operations.has(operation)) {

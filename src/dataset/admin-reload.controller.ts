@@ -5,6 +5,7 @@ import { ApiErrors } from '../common/api-docs.js';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { ErrorReply, sendError } from '../common/error-reply.js';
 import { ServedRoute } from '../common/route-facts.js';
+import { clientRoleCheck, type AccessCheck } from '../access/access-check.js';
 import { bearerToken, digestSecrets, matchesSecret } from '../access/bearer-token.js';
 import { ClientRolesService } from '../access/client-roles.service.js';
 import type { AppConfig } from '../config/environment.js';
@@ -13,12 +14,12 @@ import { DatasetService, type ReloadResult } from './dataset.service.js';
 const ROUTE = '/admin/reload';
 const ADMIN_TOKEN_REQUIRED = new ErrorReply(401, 'A valid admin bearer token is required');
 const TOKEN_OR_CLIENT_REQUIRED = new ErrorReply(401, 'A valid admin token or client API key is required');
-const RELOAD_NOT_ALLOWED = new ErrorReply(403, "This client's role does not allow reload");
 
 @ApiTags('operations')
 @Controller('admin')
 export class AdminReloadController {
   private readonly tokenDigests: Buffer[] | undefined;
+  private readonly roleCheck: AccessCheck;
 
   constructor(
     private readonly datasets: DatasetService,
@@ -27,6 +28,7 @@ export class AdminReloadController {
   ) {
     const token = config.get('access', { infer: true }).adminToken;
     this.tokenDigests = token === undefined ? undefined : digestSecrets([token]);
+    this.roleCheck = clientRoleCheck(clientRoles, 'reload', ROUTE, TOKEN_OR_CLIENT_REQUIRED);
   }
 
   /**
@@ -72,21 +74,12 @@ export class AdminReloadController {
       done();
       return;
     }
-    if (!this.clientRoles.enabled) {
-      reply.header('www-authenticate', 'Bearer');
-      sendError(reply, ADMIN_TOKEN_REQUIRED);
+    if (this.clientRoles.enabled) {
+      // Not the admin token: a client whose role allows reload, decided as on the key routes.
+      this.roleCheck(request, reply, done);
       return;
     }
-    const client = this.clientRoles.identify(authorization);
-    if (client === undefined) {
-      const reason = authorization === undefined ? 'no API key' : 'unknown API key';
-      this.clientRoles.unauthorized(reply, ROUTE, reason, TOKEN_OR_CLIENT_REQUIRED);
-      return;
-    }
-    if (!client.operations.has('reload')) {
-      this.clientRoles.forbidden(reply, client, ROUTE, 'operation not allowed', RELOAD_NOT_ALLOWED);
-      return;
-    }
-    done();
+    reply.header('www-authenticate', 'Bearer');
+    sendError(reply, ADMIN_TOKEN_REQUIRED);
   }
 }
