@@ -67,9 +67,17 @@ export class SnapshotWriter {
   private readonly pending: Promise<void>[] = [];
   private firstError: unknown;
   private written = 0;
-  private layout: { sections: SnapshotSection[]; fileBytes: number; headerBytes: number; keys: number } | undefined;
-  private tagBits = 0;
-  private entries = 0;
+  /** Where each section goes, and the counts the header records; set by writeAllButKeyOrder. */
+  private layout:
+    | {
+        sections: SnapshotSection[];
+        fileBytes: number;
+        headerBytes: number;
+        keys: number;
+        entries: number;
+        tagBits: number;
+      }
+    | undefined;
 
   private constructor(
     private readonly outputPath: string,
@@ -98,7 +106,6 @@ export class SnapshotWriter {
   /** Lays the file out and starts writing every section but the key order (only its length is known). */
   writeAllButKeyOrder(parts: HashedParts): void {
     if (this.layout) throw new Error('SnapshotWriter.writeAllButKeyOrder() called twice');
-    const bytesOf = (view: Uint8Array | Uint32Array) => new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
     const contents = [
       { kind: SectionKind.SegmentFirstEntries, data: bytesOf(parts.segmentFirstEntry) },
       { kind: SectionKind.RecordOffsets, data: bytesOf(parts.recordOffsets) },
@@ -122,14 +129,18 @@ export class SnapshotWriter {
       const data = contents[i].data;
       return { ...section, crc32: data ? crc32(data) : 0 };
     });
-    this.layout = { sections, fileBytes: placed.fileBytes, headerBytes, keys: parts.keys };
-    this.tagBits = parts.tagBits;
-    this.entries = parts.recordOffsets.length;
+    this.layout = {
+      sections,
+      fileBytes: placed.fileBytes,
+      headerBytes,
+      keys: parts.keys,
+      entries: parts.recordOffsets.length,
+      tagBits: parts.tagBits,
+    };
   }
 
   /** Writes what is left (the key order, the header), flushes it to disk and renames it over the output. */
   async complete(store: CompactStore, source: Omit<SnapshotSource, 'path'>): Promise<SnapshotHeader> {
-    const sourceName = this.sourceName;
     try {
       const { parts } = store.toParts();
       if (!this.layout) this.writeAllButKeyOrder({ ...parts, keys: store.size });
@@ -138,7 +149,7 @@ export class SnapshotWriter {
         throw new Error(`the store has ${parts.order.length} keys where ${layout.keys} were announced`);
       }
       const orderIndex = layout.sections.findIndex(({ kind }) => kind === SectionKind.KeyOrder);
-      const order = new Uint8Array(parts.order.buffer, parts.order.byteOffset, parts.order.byteLength);
+      const order = bytesOf(parts.order);
       this.issue(order, layout.sections[orderIndex].offset);
       layout.sections[orderIndex].crc32 = crc32(order);
       await Promise.all(this.pending);
@@ -147,13 +158,13 @@ export class SnapshotWriter {
         builtAt: Date.now(),
         sourceSha256: source.sha256,
         sourceBytes: source.bytes,
-        sourceName,
+        sourceName: this.sourceName,
         lines: source.lines,
         keys: layout.keys,
-        entries: this.entries,
-        duplicatesOverridden: this.entries - layout.keys,
+        entries: layout.entries,
+        duplicatesOverridden: layout.entries - layout.keys,
         malformedSkipped: source.malformedSkipped,
-        tagBits: this.tagBits,
+        tagBits: layout.tagBits,
       };
       const header = encodeHeader(fields, layout.sections, layout.fileBytes);
       await writeAll(this.file!, header, 0);
@@ -215,6 +226,10 @@ export class SnapshotWriter {
   get temporaryPath(): string {
     return this.temporary;
   }
+}
+
+function bytesOf(view: Uint8Array | Uint32Array): Uint8Array {
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
 async function writeAll(file: FileHandle, data: Uint8Array, position: number): Promise<void> {
