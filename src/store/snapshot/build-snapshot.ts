@@ -13,7 +13,7 @@ export interface SnapshotBuildProgress {
 /**
  * `kv-server build`'s work: reads the text file `input` with the server's rules and
  * writes its snapshot to `output`, atomically. Most of the file is written while the
- * keys are sorted (see SnapshotWriter), which takes about a third off a large build.
+ * keys are sorted (see SnapshotWriter), which takes about a quarter off a large build.
  * Throws the server's DatasetLoadError for a bad input and SnapshotWriteError for an
  * output that cannot be written; either way nothing is left at `output` or beside it.
  */
