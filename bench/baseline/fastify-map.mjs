@@ -24,5 +24,7 @@ app.get('/keys/*', (request, reply) => {
 });
 app.get('/health/ready', (_request, reply) => reply.send({ status: 'ok' }));
 
-await app.listen({ host: process.env.HOST ?? '127.0.0.1', port: Number(process.env.PORT ?? 8081) });
+const address = await app.listen({ host: process.env.HOST ?? '127.0.0.1', port: Number(process.env.PORT ?? 8081) });
+// Benchmarks wait for this line before probing fast (bench/lib/readiness.mjs), as for kv-server's.
+console.log(`fastify-map listening on ${address}`);
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => app.close().then(() => process.exit(0)));
