@@ -59,8 +59,6 @@ export class CompactStoreBuilder implements StoreBuilder {
   private chunk: Buffer | undefined;
   private chunkOffset = 0;
   private recordOffsets: Uint32Array;
-  /** Each entry's key hash, taken while its key is in the cache: see HashIndex.build. */
-  private keyHashes: Uint32Array;
   private entryCount = 0;
   private duplicateCount = 0;
   /** Bytes every key so far starts with (those of the first key); the sort skips them. */
@@ -77,7 +75,6 @@ export class CompactStoreBuilder implements StoreBuilder {
     this.nextSegmentSize = clamp(expectedBytes + expectedBytes / 64, SMALLEST_SEGMENT, this.maxSegmentSize);
     const capacity = Math.max(SMALLEST_ENTRY_CAPACITY, Math.ceil(expectedBytes / EXPECTED_BYTES_PER_LINE));
     this.recordOffsets = new Uint32Array(capacity);
-    this.keyHashes = new Uint32Array(capacity);
   }
 
   get duplicates(): number {
@@ -148,7 +145,6 @@ export class CompactStoreBuilder implements StoreBuilder {
     if (this.entryCount === this.recordOffsets.length) this.growEntryArrays();
     const id = this.entryCount++;
     this.recordOffsets[id] = needsEscape ? (recordStart | NEEDS_ESCAPE_BIT) >>> 0 : recordStart;
-    this.keyHashes[id] = this.hash(bytes, keyStart, keyEnd);
     this.narrowCommonPrefix(id, bytes, keyStart, keyLength);
   }
 
@@ -158,9 +154,8 @@ export class CompactStoreBuilder implements StoreBuilder {
    * sorted, with every part but the key order: `kv-server build` starts writing them
    * then, and the disk works while this thread sorts. That order needs scratch memory
    * the size of the hash index for the sort; without the callback, the sort borrows the
-   * hash index's memory before the index is built (the server's loader). Either way the
-   * key hashes taken while parsing (4 bytes per line) are in use until the index is
-   * built, and are then dropped.
+   * hash index's memory before the index is built, and nothing beyond the finished
+   * store's memory is ever in use (the server's loader).
    */
   finish(options: { onHashIndexBuilt?: (parts: HashedParts) => void } = {}): CompactStore {
     if (this.finished) throw new Error('CompactStoreBuilder.finish() called twice');
@@ -177,7 +172,6 @@ export class CompactStoreBuilder implements StoreBuilder {
     const { index, order } = options.onHashIndexBuilt
       ? this.indexThenSort(records, slots, options.onHashIndexBuilt)
       : this.sortThenIndex(records, slots);
-    this.keyHashes = new Uint32Array(0);
     return new CompactStore({ ...this.partsBut(records, index), order }, { hash: this.hash });
   }
 
@@ -203,7 +197,7 @@ export class CompactStoreBuilder implements StoreBuilder {
     );
     this.duplicateCount = duplicates;
     slots.fill(0);
-    const index = HashIndex.build(this.entryCount, replaced, slots, this.keyHashes);
+    const index = HashIndex.build(records, replaced, slots, this.hash, this.commonPrefixLength);
     return { index, order };
   }
 
@@ -213,7 +207,7 @@ export class CompactStoreBuilder implements StoreBuilder {
     onHashIndexBuilt: (parts: HashedParts) => void,
   ) {
     // Not the loader's way too: finding the duplicates here makes the index 10-15% slower to build.
-    const { index, duplicates } = HashIndex.buildReplacing(records, slots, this.keyHashes, this.commonPrefixLength);
+    const { index, duplicates } = HashIndex.buildReplacing(records, slots, this.hash, this.commonPrefixLength);
     onHashIndexBuilt({ ...this.partsBut(records, index), keys: this.entryCount - duplicates });
     const scratch = new ArrayBuffer(slots.byteLength);
     const sorted = sortEntriesByKey(records, this.commonPrefixLength, new Uint32Array(this.entryCount), scratch);
@@ -292,13 +286,9 @@ export class CompactStoreBuilder implements StoreBuilder {
 
   private growEntryArrays(): void {
     if (this.entryCount >= MAX_ENTRIES) throw new RangeError(`A compact store holds at most ${MAX_ENTRIES} entries.`);
-    const capacity = Math.min(MAX_ENTRIES, this.recordOffsets.length * 2);
-    const offsets = new Uint32Array(capacity);
+    const offsets = new Uint32Array(Math.min(MAX_ENTRIES, this.recordOffsets.length * 2));
     offsets.set(this.recordOffsets);
     this.recordOffsets = offsets;
-    const hashes = new Uint32Array(capacity);
-    hashes.set(this.keyHashes);
-    this.keyHashes = hashes;
   }
 }
 
