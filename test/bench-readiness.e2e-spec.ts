@@ -15,7 +15,7 @@ import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 const { MODE, SAY_AFTER_MS, NOT_READY_FIRST, STATS, PORT, HOST } = process.env;
 if (MODE === 'exit') process.exit(3);
-const stats = { beforeLine: 0, afterLine: 0, notReadyAnswers: 0 };
+const stats = { beforeLine: 0, afterLine: 0, notReadyAnswers: 0, saidAt: 0, readyAt: 0 };
 let said = false;
 let notReadyLeft = Number(NOT_READY_FIRST ?? 0);
 const server = createServer((request, response) => {
@@ -26,11 +26,21 @@ const server = createServer((request, response) => {
     stats.notReadyAnswers++;
     return response.writeHead(503).end();
   }
-  response.writeHead(said || MODE === 'silent' ? 200 : 503).end();
+  const ready = said || MODE === 'silent';
+  if (ready) stats.readyAt = Date.now();
+  response.writeHead(ready ? 200 : 503).end();
 });
 server.listen(Number(PORT), HOST, () => {
   if (MODE === 'silent') return;
-  setTimeout(() => ((said = true), console.log('fixture listening')), Number(SAY_AFTER_MS ?? 0));
+  // The line in two writes, 30 ms apart: the probe must find it across chunks.
+  setTimeout(() => {
+    process.stdout.write('kv-server list');
+    setTimeout(() => {
+      process.stdout.write('ening on http://' + HOST + ':' + PORT + '\\n');
+      said = true;
+      stats.saidAt = Date.now();
+    }, 30);
+  }, Number(SAY_AFTER_MS ?? 0));
 });
 process.once('SIGINT', () => {
   writeFileSync(STATS, JSON.stringify(stats));
@@ -41,7 +51,7 @@ process.once('SIGINT', () => {
 interface Outcome {
   ms?: number;
   error?: string;
-  stats?: { beforeLine: number; afterLine: number; notReadyAnswers: number };
+  stats?: { beforeLine: number; afterLine: number; notReadyAnswers: number; saidAt: number; readyAt: number };
 }
 
 describe('bench/lib/readiness.mjs: spawnUntilReady', () => {
@@ -75,11 +85,14 @@ describe('bench/lib/readiness.mjs: spawnUntilReady', () => {
     return outcome;
   }
 
-  it('waits for a 200: answers of 503 after the line do not count as ready', async () => {
+  it('waits for a 200, probing fast once the line is out: 503s after it do not count as ready', async () => {
     const outcome = await probe({ NOT_READY_FIRST: '5' });
     expect(outcome.error).toBeUndefined();
     expect(outcome.stats!.notReadyAnswers).toBe(5);
     expect(outcome.stats!.afterLine).toBe(6);
+    // Six probes after the line: at the slow pace that is at least 500 ms, at the fast
+    // one a few milliseconds each (the bound leaves a slow machine room).
+    expect(outcome.stats!.readyAt - outcome.stats!.saidAt).toBeLessThan(300);
   });
 
   it('probes slowly until the server says it listens', async () => {

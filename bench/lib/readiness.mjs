@@ -23,6 +23,9 @@ export function answersReady(port) {
 const FAST_PROBE_MS = 2;
 const SLOW_PROBE_MS = 100;
 
+/** What both servers print once they listen: kv-server's log line and fastify-map's. */
+const LISTENING_LINE = /(kv-server|fastify-map) listening on/;
+
 /**
  * Spawns `node script` on a free port (PORT and HOST added to `env`), probes it until it
  * answers ready, stops it (SIGINT) and resolves with the milliseconds from spawn to
@@ -30,24 +33,29 @@ const SLOW_PROBE_MS = 100;
  *
  * The probe is the observer, and on a two-core machine it competes with the server it
  * observes: probing every 2 ms from the spawn took about a quarter of a core, 250 ms of
- * CPU during a 10M-key snapshot start. So it probes every 100 ms until a line of the
- * server's output says "listening" (both servers print one), then every 2 ms. The line
- * only decides when to look: ready is still a 200 from /health/ready, and a server that
- * prints nothing is found by the slow probe, at most 100 ms late.
+ * CPU during a 10M-key snapshot start. So it probes every 100 ms until the server says
+ * it listens (LISTENING_LINE, logged at info: LOG_LEVEL is set so), then every 2 ms.
+ * The line only decides when to look: ready is still a 200 from /health/ready, and a
+ * server that prints nothing is found by the slow probe, at most 100 ms late.
  */
 export async function spawnUntilReady(node, script, { cwd, env }) {
   const port = await freePort();
   const startedAt = performance.now();
   const server = spawn(node, [script], {
     cwd,
-    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let said = false;
   let wake = () => undefined;
+  // The end of what was printed so far, so that a line split between chunks is found.
+  let tail = '';
   server.stdout.setEncoding('utf8');
   server.stdout.on('data', (text) => {
-    if (said || !/listening/i.test(text)) return;
+    if (said) return;
+    const seen = tail + text;
+    tail = seen.slice(-64);
+    if (!LISTENING_LINE.test(seen)) return;
     said = true;
     wake();
   });
@@ -60,6 +68,7 @@ export async function spawnUntilReady(node, script, { cwd, env }) {
       await exit;
       return ms;
     }
+    if (exited) break;
     await new Promise((resolve) => {
       const timer = setTimeout(resolve, said ? FAST_PROBE_MS : SLOW_PROBE_MS);
       wake = () => (clearTimeout(timer), resolve());
