@@ -133,6 +133,18 @@ describe('validateEnvironment', () => {
     it.each([
       [{ KV_DATA_URL: 'ftp://host/file' }, /KV_DATA_URL="ftp:\/\/host\/file" is not valid: expected an absolute http/],
       [{ KV_MANIFEST_URL: 'current.json' }, /KV_MANIFEST_URL="current.json" is not valid/],
+      // Accepted by a pattern, refused by the URL parser: each names the variable and the form.
+      [
+        { KV_DATA_URL: 'http://x:99999/a?sig=S4' },
+        /KV_DATA_URL="http:\/\/x:99999\/a" is not valid: expected an absolute http/,
+      ],
+      [{ KV_DATA_URL: 'http://[::1/a' }, /KV_DATA_URL="http:\/\/\[::1\/a" is not valid/],
+      [{ KV_DATA_URL: 'http:/h/file' }, /KV_DATA_URL="http:\/h\/file" is not valid/],
+      [{ KV_MANIFEST_URL: 'ftp://h/x?X-Amz-Signature=S8' }, /KV_MANIFEST_URL="ftp:\/\/h\/x" is not valid/],
+      [
+        { KV_DATA_URL: 'https://user:pw@h/file?sig=S7' },
+        /KV_DATA_URL="https:\/\/h\/file" is not valid: .*without user:password@ \(use KV_DATA_AUTH_FILE\)/,
+      ],
       [{ KV_DATA_URL: 'http://h/f', KV_DATA_SHA256: 'abc' }, /KV_DATA_SHA256="abc" is not valid: expected a SHA-256/],
       [{ KV_DATA_URL: 'http://h/f', KV_POLL_INTERVAL: '1.5' }, /KV_POLL_INTERVAL="1.5" is not valid/],
       [
@@ -152,6 +164,8 @@ describe('validateEnvironment', () => {
       const message = messageOf(env);
       expect(message).toMatch(expected);
       expect(message).not.toContain('\n');
+      // A query string or user info may hold a secret: never echoed.
+      expect(message).not.toMatch(/sig=|Signature|pw@/);
     });
   });
 

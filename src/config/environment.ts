@@ -1,8 +1,9 @@
-import { IsIn, IsOptional, Matches, validateSync, type ValidationError } from 'class-validator';
+import { IsIn, IsOptional, Matches, ValidateBy, validateSync, type ValidationError } from 'class-validator';
 import { DEFAULT_DATA_FILE_PATH, DEFAULT_ON_MALFORMED } from './data-file-defaults.js';
 import { plainToInstance } from 'class-transformer';
 import { tmpdir } from 'node:os';
 import { readAccessFile, type ClientEntry } from '../access/access-file.js';
+import { HTTP_URL_FORM, httpUrlProblem, urlTextWithoutSecrets } from '../common/http-url.js';
 import type { MalformedPolicy } from '../store/index.js';
 import { readSecretList, readSecret } from './secrets.js';
 
@@ -12,8 +13,6 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const PORT_PATTERN = /^(0|[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])$/;
 const BOOLEAN = ['true', 'false'];
 const BOOLEAN_FORM = '"true" or "false" (any case)';
-const HTTP_URL = /^https?:\/\/[^\s/?#]+[^\s]*$/i;
-const HTTP_URL_FORM = 'an absolute http:// or https:// URL';
 /** A download or poll that receives nothing for this long is abandoned (contract section 6). */
 const STALL_TIMEOUT_MS = 30_000;
 
@@ -55,11 +54,11 @@ class EnvironmentVariables {
   KV_EXTRA_LISTENERS?: string;
 
   @IsOptional()
-  @Matches(HTTP_URL, { message: HTTP_URL_FORM })
+  @IsHttpUrl()
   KV_DATA_URL?: string;
 
   @IsOptional()
-  @Matches(HTTP_URL, { message: HTTP_URL_FORM })
+  @IsHttpUrl()
   KV_MANIFEST_URL?: string;
 
   @IsOptional()
@@ -265,5 +264,21 @@ function withoutEmptyValues(raw: Record<string, unknown>): Record<string, string
 
 function describeError(error: ValidationError): string {
   const accepted = Object.values(error.constraints ?? {}).join(' or ');
-  return `${error.property}=${JSON.stringify(error.value)} is not valid: expected ${accepted}`;
+  // A URL is echoed without its query string or user info: they may hold a secret.
+  const value = URL_VARIABLES.has(error.property) ? urlTextWithoutSecrets(String(error.value)) : error.value;
+  return `${error.property}=${JSON.stringify(value)} is not valid: expected ${accepted}`;
+}
+
+const URL_VARIABLES = new Set(['KV_DATA_URL', 'KV_MANIFEST_URL']);
+
+/** What `new URL` accepts, http or https, without credentials (see httpUrlProblem). */
+function IsHttpUrl() {
+  return ValidateBy({
+    name: 'isHttpUrl',
+    validator: {
+      validate: (value) =>
+        typeof value === 'string' && /^https?:\/\/\S+$/i.test(value) && httpUrlProblem(value) === undefined,
+      defaultMessage: () => HTTP_URL_FORM,
+    },
+  });
 }

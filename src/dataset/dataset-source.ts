@@ -1,14 +1,9 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { AppConfig } from '../config/environment.js';
-import {
-  DatasetSourceError,
-  downloadFile,
-  fetchSmall,
-  publicUrl,
-  type RequestOptions,
-  type Validators,
-} from './download.js';
+import { DatasetSourceError, downloadFile, fetchSmall, type RequestOptions, type Validators } from './download.js';
 import { parseManifest } from './manifest.js';
+import { publicUrl } from '../common/http-url.js';
 
 /** A local file that holds the newest version of the dataset, ready for the engine. */
 export interface SourceFile {
@@ -80,6 +75,7 @@ class RemoteSource implements DatasetSource {
   readonly remote = true;
   private serving: Fetched | undefined;
   private pending: Fetched | undefined;
+  private leftoversRemoved = false;
 
   constructor(
     private readonly dir: string,
@@ -88,6 +84,10 @@ class RemoteSource implements DatasetSource {
   ) {}
 
   async check(): Promise<SourceFile | 'unchanged'> {
+    if (!this.leftoversRemoved) {
+      this.leftoversRemoved = true;
+      await removeLeftovers(this.dir, Date.now());
+    }
     const fetched =
       'manifestUrl' in this.target
         ? await this.checkManifest(this.target.manifestUrl)
@@ -113,7 +113,10 @@ class RemoteSource implements DatasetSource {
   }
 
   private async checkUrl({ url, sha256 }: { url: string; sha256: string | undefined }): Promise<Fetched | 'unchanged'> {
-    const downloaded = await downloadFile(url, this.dir, sha256, this.options, this.serving?.validators);
+    const downloaded = await downloadFile(url, this.dir, sha256, this.options, this.serving?.validators, {
+      // A server that ignores conditional requests but sends the same ETag: the same file.
+      sameAs: this.serving?.validators.etag,
+    });
     if (downloaded === 'unchanged') return 'unchanged';
     if (downloaded.sha256 === this.serving?.sha256) {
       // A new ETag on the same bytes: the content-addressed name is the serving file's own.
@@ -140,5 +143,32 @@ class RemoteSource implements DatasetSource {
       sha256: downloaded.sha256,
       validators: answer.validators,
     };
+  }
+}
+
+/** A partial download is written to at least every stall timeout (30 s), or abandoned and removed. */
+const PARTIAL_UNTOUCHED_MS = 2 * 60_000;
+/** A finished one is loaded within seconds of its last write; this is far longer. */
+const DOWNLOAD_UNTOUCHED_MS = 15 * 60_000;
+
+/**
+ * What an earlier run left in the download directory (an emptyDir survives a container
+ * restart): partial downloads of a process that stopped mid-way, and the file an earlier
+ * run served. Only files untouched for a while, since another process may share the
+ * directory (the OS temp dir, by default) and be writing or loading one of its own.
+ */
+async function removeLeftovers(dir: string, now: number): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const partial = /^\.kv-download-[0-9a-f-]+\.part$/.test(name);
+    if (!partial && !/^kv-[0-9a-f]{64}\.download$/.test(name)) continue;
+    const path = join(dir, name);
+    const modified = await stat(path).then(
+      (s) => s.mtimeMs,
+      () => now,
+    );
+    if (now - modified > (partial ? PARTIAL_UNTOUCHED_MS : DOWNLOAD_UNTOUCHED_MS)) {
+      await rm(path, { force: true }).catch(() => undefined);
+    }
   }
 }

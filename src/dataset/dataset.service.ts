@@ -207,6 +207,9 @@ export class DatasetService implements OnModuleInit {
       dataset = await this.load(file.path);
     } catch (error) {
       await this.source.settle(file, false);
+      // A download's error names the URL it came from, not the temporary file just removed.
+      if (error instanceof Error && file.path !== file.source)
+        error.message = error.message.split(file.path).join(file.source);
       throw error;
     }
     dataset.summary.source = file.source;

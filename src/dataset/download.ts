@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { publicUrl, withPublicUrls } from '../common/http-url.js';
 
 /**
  * HTTP for the remote sources: Node's own fetch (undici), which follows redirects and
@@ -38,16 +39,6 @@ export interface DownloadedFile {
   validators: Validators;
 }
 
-/** The URL as it may be logged or shown: no query string (it may carry a signature), no user info. */
-export function publicUrl(url: string | URL): string {
-  const shown = new URL(url);
-  shown.search = '';
-  shown.hash = '';
-  shown.username = '';
-  shown.password = '';
-  return shown.href;
-}
-
 /** The largest manifest read: it names one file, so anything bigger is not a manifest. */
 export const MANIFEST_MAX_BYTES = 64 * 1024;
 
@@ -63,7 +54,7 @@ export async function fetchSmall(
     if (declared > MANIFEST_MAX_BYTES) throw tooLarge(url);
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of Readable.fromWeb(response.body!) as AsyncIterable<Buffer>) {
+    for await (const chunk of bodyOf(response)) {
       watchdog.kick();
       size += chunk.length;
       if (size > MANIFEST_MAX_BYTES) throw tooLarge(url);
@@ -80,7 +71,8 @@ export async function fetchSmall(
 /**
  * Streams `url` into `dir` while hashing it (never whole in memory), checks the
  * SHA-256 when one is expected, and renames the file to its content-addressed name.
- * A partial or refused file is removed. `unchanged` when the server answers 304.
+ * A partial or refused file is removed. `unchanged` when the server answers 304, or
+ * a 200 whose strong ETag is `sameAs` (the body is then not read).
  */
 export async function downloadFile(
   url: string,
@@ -88,13 +80,20 @@ export async function downloadFile(
   expectedSha256: string | undefined,
   options: RequestOptions,
   validators?: Validators,
+  { sameAs }: { sameAs?: string } = {},
 ): Promise<'unchanged' | DownloadedFile> {
   const startedAt = performance.now();
   let bytes = 0;
+  let downloaded = false;
   const partial = join(dir, `.kv-download-${randomUUID()}.part`);
   try {
     return await withRequest(url, options, validators, async (response, watchdog) => {
       if (response.status === 304) return 'unchanged';
+      if (sameAs !== undefined && response.headers.get('etag') === sameAs && isStrong(sameAs)) {
+        await response.body?.cancel().catch(() => undefined);
+        return 'unchanged';
+      }
+      downloaded = true;
       await mkdir(dir, { recursive: true });
       const hash = createHash('sha256');
       const hashing = new Transform({
@@ -105,7 +104,7 @@ export async function downloadFile(
           done(null, chunk);
         },
       });
-      await pipeline(Readable.fromWeb(response.body!), hashing, createWriteStream(partial));
+      await pipeline(bodyOf(response), hashing, createWriteStream(partial));
       const sha256 = hash.digest('hex');
       if (expectedSha256 !== undefined && sha256 !== expectedSha256) {
         throw new DatasetSourceError(
@@ -118,14 +117,26 @@ export async function downloadFile(
       return { path, sha256, validators: validatorsOf(response) };
     });
   } catch (error) {
-    await rm(partial, { force: true });
+    // KV_DOWNLOAD_DIR may be a file: the removal fails too, and must not hide why.
+    await rm(partial, { force: true }).catch(() => undefined);
     if (isFileSystemError(error)) {
       throw new DatasetSourceError(`Cannot write the download of ${publicUrl(url)} into ${dir}: ${error.message}`);
     }
     throw error;
   } finally {
-    options.onDownload?.(bytes, performance.now() - startedAt);
+    // A 304 or a refused request read no file: the last download's figures stand.
+    if (downloaded) options.onDownload?.(bytes, performance.now() - startedAt);
   }
+}
+
+/** A weak ETag (`W/"..."`) promises equivalence, not the same bytes. */
+function isStrong(etag: string): boolean {
+  return !etag.startsWith('W/');
+}
+
+/** The answer's body; a 2xx without one (a 204) reads as empty. */
+function bodyOf(response: Response): AsyncIterable<Buffer> {
+  return response.body === null ? Readable.from([]) : (Readable.fromWeb(response.body) as AsyncIterable<Buffer>);
 }
 
 /** Aborts the request when nothing has arrived for `ms`; each arriving piece restarts the count. */
@@ -222,10 +233,13 @@ const NETWORK_CODES: Record<string, string> = {
   UND_ERR_SOCKET: 'the connection closed',
 };
 
-/** fetch rejects with "fetch failed"; the reason is in its `cause`. */
+/**
+ * fetch rejects with "fetch failed"; the reason is in its `cause`. Other messages may
+ * quote the whole URL, query string included: it is shown in its public form.
+ */
 function networkReason(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const code = cause?.code;
-  if (code !== undefined) return `${NETWORK_CODES[code] ?? cause?.message ?? code} (${code})`;
-  return cause?.message ?? (error instanceof Error ? error.message : String(error));
+  if (code !== undefined) return withPublicUrls(`${NETWORK_CODES[code] ?? cause?.message ?? code} (${code})`);
+  return withPublicUrls(cause?.message ?? (error instanceof Error ? error.message : String(error)));
 }

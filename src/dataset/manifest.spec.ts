@@ -40,10 +40,24 @@ describe('parseManifest', () => {
     [JSON.stringify({ url: 'v1.kvs' }), /"sha256" is missing, expected the data file's SHA-256: 64 hexadecimal digits/],
     [JSON.stringify({ url: 'v1.kvs', sha256: 'abc' }), /"sha256" is "abc", expected/],
     [JSON.stringify({ sha256: SHA }), /"url" is missing, expected/],
-    [JSON.stringify({ url: 42, sha256: SHA }), /"url" is 42, expected a string/],
     [JSON.stringify({ url: '', sha256: SHA }), /"url" is "", expected a non-empty string/],
     [JSON.stringify({ url: 'v1.kvs', sha256: SHA, version: 3 }), /"version" is 3, expected a string/],
-    [JSON.stringify({ url: 'file:///etc/passwd', sha256: SHA }), /"url" must be http or https, not file:/],
+    [
+      JSON.stringify({ url: 'file:///etc/passwd', sha256: SHA }),
+      /"url" "file:\/\/\/etc\/passwd" cannot be downloaded: it is file, not http or https/,
+    ],
+    [
+      JSON.stringify({ url: 'http://x:99999/v1.kvs?sig=secret', sha256: SHA }),
+      /"url" "http:\/\/x:99999\/v1.kvs" cannot be downloaded: it is not a URL/,
+    ],
+    [
+      JSON.stringify({ url: 'http://svc:secret@h/v1.kvs?sig=secret', sha256: SHA }),
+      /"url" "http:\/\/h\/v1.kvs" cannot be downloaded: it holds user:password@/,
+    ],
+    [
+      JSON.stringify({ url: 42, sha256: SHA }),
+      /"url" is 42, expected a non-empty string: the data file, absolute or relative to the manifest$/,
+    ],
   ])('refuses %s, naming what is wrong', (text, expected) => {
     const message = refusal(text);
     expect(message).toMatch(/^The manifest https:\/\/datasets\.example\/kv\/current\.json /);

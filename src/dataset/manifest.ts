@@ -1,15 +1,18 @@
 import { plainToInstance } from 'class-transformer';
 import { IsNotEmpty, IsOptional, IsString, Matches, validateSync } from 'class-validator';
-import { DatasetSourceError, publicUrl } from './download.js';
+import { httpUrlProblem, publicUrl, urlTextWithoutSecrets } from '../common/http-url.js';
+import { DatasetSourceError } from './download.js';
 
 /**
  * The manifest of contract section 6: `{"url": "v42.kvs", "sha256": "<hex>",
  * "version": "<optional label>"}`, which a publisher rewrites last. Validated with
  * class-validator, as the environment is; each rule's message is the accepted form.
  */
+const URL_FORM = 'a non-empty string: the data file, absolute or relative to the manifest';
+
 class ManifestDocument {
-  @IsString({ message: 'a string: the data file, absolute or relative to the manifest' })
-  @IsNotEmpty({ message: 'a non-empty string' })
+  @IsString({ message: URL_FORM })
+  @IsNotEmpty({ message: URL_FORM })
   url!: string;
 
   @Matches(/^[0-9a-fA-F]{64}$/, { message: "the data file's SHA-256: 64 hexadecimal digits" })
@@ -41,18 +44,19 @@ export function parseManifest(text: string, manifestUrl: string): Manifest {
   const document = plainToInstance(ManifestDocument, raw);
   const problems = validateSync(document).map((error) => {
     const value = (raw as Record<string, unknown>)[error.property];
-    const found = value === undefined ? 'is missing' : `is ${JSON.stringify(value)}`;
-    return `"${error.property}" ${found}, expected ${Object.values(error.constraints ?? {}).join(' and ')}`;
+    // A url is quoted without its query string: it may carry a signature.
+    const shown = error.property === 'url' && typeof value === 'string' ? urlTextWithoutSecrets(value) : value;
+    const found = value === undefined ? 'is missing' : `is ${JSON.stringify(shown)}`;
+    const expected = [...new Set(Object.values(error.constraints ?? {}))].join(' and ');
+    return `"${error.property}" ${found}, expected ${expected}`;
   });
   if (problems.length > 0) throw new DatasetSourceError(`${where} is not valid: ${problems.join('; ')}`);
-  let url: URL;
-  try {
-    url = new URL(document.url, manifestUrl);
-  } catch {
-    throw new DatasetSourceError(`${where} is not valid: "url" ${JSON.stringify(document.url)} is not a URL`);
+  const problem = httpUrlProblem(document.url, manifestUrl);
+  if (problem !== undefined) {
+    throw new DatasetSourceError(
+      `${where} is not valid: "url" ${JSON.stringify(urlTextWithoutSecrets(document.url))} cannot be downloaded: ${problem}`,
+    );
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new DatasetSourceError(`${where} is not valid: "url" must be http or https, not ${url.protocol}`);
-  }
+  const url = new URL(document.url, manifestUrl);
   return { url: url.href, sha256: document.sha256.toLowerCase(), version: document.version };
 }

@@ -15,6 +15,8 @@ import { debianBinary } from './debian-binary.js';
  * - `/slow/` serves the same files at `slowRate` bytes per second (the stall tests);
  * - `/throttled/` serves them at `throttledRate` bytes per second (a download that takes a while);
  * - `/no-etag/` serves them without an ETag (conditional requests by date only);
+ * - `/unconditional/` ignores conditional requests: 200 with the same ETag (when the
+ *   request carries `If-Modified-Since`, as kv-server's polls do);
  * - `/status/204`, `/status/404`, `/status/500` answer that status;
  * - `/moved/...` redirects (302) to the same path under the root.
  */
@@ -127,6 +129,10 @@ http {
     location /no-etag/ {
       alias ${this.root}/;
       etag off;
+    }
+    location /unconditional/ {
+      alias ${this.root}/;
+      if_modified_since off;
     }
     location /moved/ {
       rewrite ^/moved/(.*)$ /$1 redirect;
