@@ -99,6 +99,33 @@ describe('client roles', () => {
     }
   });
 
+  it('POST /keys/_mget: 401 before a body over 1 MiB (413) or a non-JSON type (415) shows', async () => {
+    const oversized = JSON.stringify({ keys: ['x'.repeat(1_200_000)] });
+    const cases = [
+      { 'content-type': 'application/json', payload: oversized },
+      { 'content-type': 'text/plain', payload: '{"keys": ["hr/employee-7"]}' },
+    ];
+    for (const { payload, ...type } of cases) {
+      for (const headers of [{}, bearer('unknown-key')]) {
+        const response = await testApp.app.inject({
+          method: 'POST',
+          url: '/keys/_mget',
+          headers: { ...headers, ...type },
+          payload,
+        });
+        expect(response.statusCode).toBe(401);
+      }
+      // A known client gets the body's own answer.
+      const known = await testApp.app.inject({
+        method: 'POST',
+        url: '/keys/_mget',
+        headers: { ...bearer(BILLING_KEY), ...type },
+        payload,
+      });
+      expect(known.statusCode).toBe(type['content-type'] === 'text/plain' ? 415 : 413);
+    }
+  });
+
   it('POST /admin/reload: 401 without a key or with an unknown one', async () => {
     for (const headers of [{}, bearer('unknown-key')]) {
       const response = await testApp.app.inject({ method: 'POST', url: '/admin/reload', headers });

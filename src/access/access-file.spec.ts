@@ -1,4 +1,7 @@
-import { parseAccessFile } from './access-file.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAccessFile, readAccessFile } from './access-file.js';
 
 const HASH_A = 'a'.repeat(64);
 const HASH_B = 'B'.repeat(64);
@@ -75,6 +78,21 @@ describe('parseAccessFile', () => {
     ['no clients', 'clients: []\n', '"clients" is empty'],
     ['no clients list', 'client:\n  - id: a\n', 'expected a mapping with a "clients" list'],
     ['a list at the top', '- id: a\n', 'expected a mapping with a "clients" list'],
+    [
+      'an unknown field beside "clients"',
+      `clientz: 1\nclients:\n  - id: a\n    keySha256: ${HASH_A}\n    prefixes: [a]\n`,
+      'unknown field "clientz": only "clients"',
+    ],
+    [
+      'an id that YAML reads as a number',
+      entry(`id: 42\n    keySha256: ${HASH_B}\n    prefixes: [a]`),
+      'clients[1]: id must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit, as a quoted string (YAML read a number)',
+    ],
+    [
+      'a hash of decimal digits that YAML reads as a number',
+      entry(`id: second\n    keySha256: ${'1'.repeat(64)}\n    prefixes: [a]`),
+      'as a quoted string (YAML read a number)',
+    ],
   ])('refuses %s, naming the entry and the problem', (_case, text, message) => {
     expect(() => parseAccessFile(text)).toThrow(message);
   });
@@ -88,6 +106,20 @@ describe('parseAccessFile', () => {
       } catch (error) {
         expect((error as Error).message).not.toMatch(/aaaaaaaa/i);
       }
+    }
+  });
+});
+
+describe('readAccessFile', () => {
+  it('refuses bytes that are not UTF-8 rather than reading them as U+FFFD', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kv-access-'));
+    try {
+      const path = join(dir, 'access.yaml');
+      const head = Buffer.from(`clients:\n  - id: a\n    keySha256: ${HASH_A}\n    prefixes: ["`);
+      writeFileSync(path, Buffer.concat([head, Buffer.from([0xff]), Buffer.from('"]\n')]));
+      expect(() => readAccessFile(path)).toThrow(`KV_ACCESS_FILE="${path}": not valid UTF-8`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -31,14 +31,21 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 /** Reads and validates the file that KV_ACCESS_FILE names. */
 export function readAccessFile(path: string): ClientEntry[] {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new AccessFileError(`KV_ACCESS_FILE=${JSON.stringify(path)} cannot be read (${code})`);
   }
   try {
+    // Decoding with replacement would turn a mistyped byte into U+FFFD: a prefix nobody wrote.
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new AccessFileError('not valid UTF-8 (the data file is UTF-8, and so are the prefixes that match it)');
+    }
     return parseAccessFile(text);
   } catch (error) {
     throw new AccessFileError(`KV_ACCESS_FILE=${JSON.stringify(path)}: ${(error as Error).message}`);
@@ -59,6 +66,10 @@ export function parseAccessFile(text: string): ClientEntry[] {
   }
   if (!isMap(document.contents) || !isSeq(document.get('clients'))) {
     throw new AccessFileError('expected a mapping with a "clients" list');
+  }
+  const topLevel = Object.keys(document.toJS() as object).filter((field) => field !== 'clients');
+  if (topLevel.length > 0) {
+    throw new AccessFileError(`unknown field ${topLevel.map((f) => JSON.stringify(f)).join(', ')}: only "clients"`);
   }
   const clients = (document.toJS() as { clients: unknown[] }).clients;
   if (clients.length === 0) throw new AccessFileError('"clients" is empty: list at least one client');
@@ -89,7 +100,7 @@ function parseEntry(value: unknown, index: number): ClientEntry {
     throw entryError(
       index,
       undefined,
-      'id must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+      'id must be 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit' + quoteHint(id),
     );
   }
   if (id === 'anonymous') throw entryError(index, id, '"anonymous" is reserved for requests without a valid key');
@@ -99,7 +110,11 @@ function parseEntry(value: unknown, index: number): ClientEntry {
   const keySha256 = entry.keySha256;
   if (keySha256 === undefined) throw entryError(index, id, 'missing keySha256 (kv-server hash-key prints it)');
   if (typeof keySha256 !== 'string' || !SHA256_HEX.test(keySha256)) {
-    throw entryError(index, id, 'keySha256 must be 64 hex digits, the SHA-256 of the API key (kv-server hash-key)');
+    throw entryError(
+      index,
+      id,
+      'keySha256 must be 64 hex digits, the SHA-256 of the API key (kv-server hash-key)' + quoteHint(keySha256),
+    );
   }
   return {
     id,
@@ -137,4 +152,9 @@ function parseOperations(value: unknown, index: number, id: string): Operation[]
 function entryError(index: number, id: string | undefined, problem: string): AccessFileError {
   const name = id === undefined ? `clients[${index}]` : `clients[${index}] (id ${JSON.stringify(id)})`;
   return new AccessFileError(`${name}: ${problem}`);
+}
+
+/** YAML reads unquoted digits as a number: say so, since the value looked right. */
+function quoteHint(value: unknown): string {
+  return typeof value === 'number' || typeof value === 'bigint' ? ', as a quoted string (YAML read a number)' : '';
 }

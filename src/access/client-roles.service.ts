@@ -33,13 +33,21 @@ export class ClientRolesService implements OnApplicationBootstrap, OnApplication
   private rules: AccessRules | undefined;
   private readonly counts = new Map<string, ClientRequestCounts>();
   private anonymousDenied = 0;
-  private watcher: FileChangeWatcher | undefined;
+  private readonly watcher: FileChangeWatcher | undefined;
   private readonly onSighup = () => this.reread('SIGHUP');
 
   constructor(config: ConfigService<AppConfig, true>) {
     const clientRoles = config.get('access', { infer: true }).clientRoles;
     if (clientRoles === undefined) return;
     this.path = clientRoles.path;
+    // Made now, just after the configuration read the file, so that a change during the
+    // first load (which can take a while) is caught when watching starts.
+    this.watcher = new FileChangeWatcher(
+      this.path,
+      () => this.reread('file change'),
+      (error) =>
+        this.logger.error({ msg: 'Watching the access file failed; re-read it with SIGHUP', error: error.message }),
+    );
     this.rules = new AccessRules(clientRoles.clients, (id) => this.countsFor(id));
     this.logger.log({ msg: 'Client roles on: /keys and /key need a client API key', clients: this.rules.clients });
   }
@@ -100,13 +108,7 @@ export class ClientRolesService implements OnApplicationBootstrap, OnApplication
   async onApplicationBootstrap(): Promise<void> {
     if (this.path === undefined) return;
     process.on('SIGHUP', this.onSighup);
-    this.watcher = new FileChangeWatcher(
-      this.path,
-      () => this.reread('file change'),
-      (error) =>
-        this.logger.error({ msg: 'Watching the access file failed; re-read it with SIGHUP', error: error.message }),
-    );
-    await this.watcher.start();
+    await this.watcher?.start();
   }
 
   onApplicationShutdown(): void {

@@ -196,11 +196,20 @@ describe('validateEnvironment', () => {
       [{ KV_API_KEYS: 'a', KV_API_KEYS_FILE: 'EMPTY' }, /KV_API_KEYS and KV_API_KEYS_FILE are both set/],
       [{ KV_ADMIN_TOKEN: '   ' }, /KV_ADMIN_TOKEN is set but holds no token/],
       [{ KV_ADMIN_TOKEN_FILE: '/nonexistent/token' }, /KV_ADMIN_TOKEN_FILE=.* cannot be read/],
+      // A bearer token cannot carry whitespace: such a key would lock its client out.
+      [{ KV_API_KEYS: 'key-one,key-two,my key' }, /KV_API_KEYS: key 3 of 3 holds whitespace/],
+      [{ KV_API_KEYS_FILE: 'SPACED' }, /KV_API_KEYS_FILE: key 1 of 2 holds whitespace/],
+      [{ KV_ADMIN_TOKEN: 'admin\ttoken' }, /KV_ADMIN_TOKEN: the token holds whitespace/],
     ])('refuses %p', (env, expected) => {
       const resolved = Object.fromEntries(
-        Object.entries(env).map(([name, value]) => [name, value === 'EMPTY' ? file('empty', '\n \n') : value]),
+        Object.entries(env).map(([name, value]) => [
+          name,
+          value === 'EMPTY' ? file('empty', '\n \n') : value === 'SPACED' ? file('spaced', 'a key\nother\n') : value,
+        ]),
       );
-      expect(messageOf(resolved)).toMatch(expected);
+      const message = messageOf(resolved);
+      expect(message).toMatch(expected);
+      expect(message).not.toMatch(/my key|a key|admin\ttoken/);
     });
 
     it('never puts a secret in an error message', () => {

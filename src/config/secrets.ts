@@ -13,7 +13,9 @@ export function readSecret(env: Record<string, string>, name: string, fileName: 
   const text = readEither(env, name, fileName);
   if (text === undefined) return undefined;
   const secret = text.trim();
-  if (secret === '') throw new SecretError(`${text === env[name] ? name : fileName} is set but holds no token`);
+  const where = text === env[name] ? name : fileName;
+  if (secret === '') throw new SecretError(`${where} is set but holds no token`);
+  assertSendable([secret], where, 'token');
   return secret;
 }
 
@@ -26,11 +28,11 @@ export function readSecretList(env: Record<string, string>, name: string, fileNa
   const text = readEither(env, name, fileName);
   if (text === undefined) return undefined;
   const secrets = splitSecrets(text);
+  const where = env[name] !== undefined ? name : fileName;
   if (secrets.length === 0) {
-    throw new SecretError(
-      `${env[name] !== undefined ? name : fileName} is set but holds no key (expected comma- or line-separated keys)`,
-    );
+    throw new SecretError(`${where} is set but holds no key (expected comma- or line-separated keys)`);
   }
+  assertSendable(secrets, where, 'key');
   return secrets;
 }
 
@@ -38,7 +40,22 @@ export function readSecretList(env: Record<string, string>, name: string, fileNa
 export function readSecretListFile(path: string, fileName: string): string[] {
   const secrets = splitSecrets(readFile(path, fileName));
   if (secrets.length === 0) throw new SecretError(`${fileName}="${path}" holds no key`);
+  assertSendable(secrets, `${fileName}="${path}"`, 'key');
   return secrets;
+}
+
+/**
+ * A bearer token is one run of non-whitespace characters, so a secret with a space or
+ * tab inside could never be sent: refused, rather than leaving a client locked out.
+ * The message counts, never quotes.
+ */
+function assertSendable(secrets: string[], where: string, noun: 'key' | 'token'): void {
+  const position = secrets.findIndex((secret) => /\s/.test(secret));
+  if (position === -1) return;
+  const which = noun === 'token' ? 'the token' : `key ${position + 1} of ${secrets.length}`;
+  throw new SecretError(
+    `${where}: ${which} holds whitespace, which an "Authorization: Bearer" header cannot carry; remove it`,
+  );
 }
 
 export function splitSecrets(text: string): string[] {

@@ -1,39 +1,75 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { realpathSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
  * Calls `onChange` once after the file at `path` changes, however it changed: written in
- * place, replaced by a rename, or, as Kubernetes updates a mounted ConfigMap, by a new
- * dated directory and a swap of the `..data` symlink the file's path goes through.
+ * place, replaced by a rename, or, as Kubernetes updates a mounted ConfigMap or Secret,
+ * by a new dated directory and a swap of the `..data` symlink the file's path goes through.
  *
  * It watches the file's directory (a watch on the file itself would follow the old inode
- * after a swap), waits for a burst of events to settle, then compares the file's identity
- * (device, inode, size, modification time, following symlinks) with the last one seen, so
- * the several events of one update, or events of unrelated files, give one call or none.
+ * after a swap) and, when the path is a symlink, the directory of the file it resolves
+ * to (where a write in place happens), re-resolved after every change. It waits for a
+ * burst of events to settle, then compares the file's identity (device, inode, size,
+ * times, following symlinks) with the last one seen, so the several events of one
+ * update, or events of unrelated files, give one call or none.
+ *
+ * The identity to compare with is taken when the watcher is made, which is when the
+ * file has just been read: a change between then and `start()` (a first load can take
+ * a while) is reported as soon as watching starts, not lost.
  */
 export class FileChangeWatcher {
-  private watcher: FSWatcher | undefined;
+  private readonly watchers = new Map<string, FSWatcher>();
   private timer: NodeJS.Timeout | undefined;
   private lastIdentity: string | undefined;
+  private closed = false;
 
   constructor(
     private readonly path: string,
     private readonly onChange: () => void,
     private readonly onError: (error: Error) => void,
     private readonly settleMs = 300,
-  ) {}
+  ) {
+    this.lastIdentity = identitySync(path);
+  }
 
   async start(): Promise<void> {
-    this.lastIdentity = await this.identity();
-    this.watcher = watch(dirname(this.path), { persistent: false }, () => this.schedule());
-    this.watcher.on('error', (error) => this.onError(error));
+    this.watchDirectories();
+    await this.check();
   }
 
   close(): void {
+    this.closed = true;
     clearTimeout(this.timer);
-    this.watcher?.close();
-    this.watcher = undefined;
+    for (const watcher of this.watchers.values()) watcher.close();
+    this.watchers.clear();
+  }
+
+  /** The path's own directory, and the resolved file's when that differs; others are closed. */
+  private watchDirectories(): void {
+    if (this.closed) return;
+    const wanted = new Set([dirname(this.path)]);
+    try {
+      wanted.add(dirname(realpathSync(this.path)));
+    } catch {
+      // Missing for now (mid-swap): its own directory will say when it is back.
+    }
+    for (const [dir, watcher] of this.watchers) {
+      if (!wanted.has(dir)) {
+        watcher.close();
+        this.watchers.delete(dir);
+      }
+    }
+    for (const dir of wanted) {
+      if (this.watchers.has(dir)) continue;
+      try {
+        const watcher = watch(dir, { persistent: false }, () => this.schedule());
+        watcher.on('error', (error) => this.onError(error));
+        this.watchers.set(dir, watcher);
+      } catch (error) {
+        this.onError(error as Error);
+      }
+    }
   }
 
   private schedule(): void {
@@ -42,19 +78,27 @@ export class FileChangeWatcher {
   }
 
   private async check(): Promise<void> {
-    const identity = await this.identity();
+    const identity = await identityOf(this.path);
+    if (this.closed) return;
+    this.watchDirectories();
     // A file that vanished mid-update is not a change yet; its reappearance will be.
     if (identity === undefined || identity === this.lastIdentity) return;
     this.lastIdentity = identity;
     this.onChange();
   }
+}
 
-  private async identity(): Promise<string | undefined> {
-    try {
-      const stats = await stat(this.path, { bigint: true });
-      return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
-    } catch {
-      return undefined;
-    }
+type Stats = { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint };
+const describe = (s: Stats) => `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+
+async function identityOf(path: string): Promise<string | undefined> {
+  return stat(path, { bigint: true }).then(describe, () => undefined);
+}
+
+function identitySync(path: string): string | undefined {
+  try {
+    return describe(statSync(path, { bigint: true }));
+  } catch {
+    return undefined;
   }
 }

@@ -19,22 +19,28 @@ export class ReloadTriggersService implements OnApplicationBootstrap, OnApplicat
   constructor(
     private readonly datasets: DatasetService,
     private readonly config: ConfigService<AppConfig, true>,
-  ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    process.on('SIGHUP', this.onSighup);
-    const { pollIntervalSeconds } = this.config.get('remote', { infer: true });
-    if (this.datasets.remote && pollIntervalSeconds > 0) this.schedulePoll(pollIntervalSeconds * 1000);
+  ) {
     const { watch, filePath } = this.config.get('dataset', { infer: true });
     if (!watch) return;
+    // Made now, before the first load ends, so that a change during it is not lost.
     this.watcher = new FileChangeWatcher(
       filePath,
       () => void this.datasets.reload('file change'),
       (error) =>
         this.logger.error({ msg: 'Watching the data file failed; reload with SIGHUP instead', error: error.message }),
     );
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    process.on('SIGHUP', this.onSighup);
+    const { pollIntervalSeconds } = this.config.get('remote', { infer: true });
+    if (this.datasets.remote && pollIntervalSeconds > 0) this.schedulePoll(pollIntervalSeconds * 1000);
+    if (this.watcher === undefined) return;
     await this.watcher.start();
-    this.logger.log({ msg: 'Watching the data file for changes', path: filePath });
+    this.logger.log({
+      msg: 'Watching the data file for changes',
+      path: this.config.get('dataset', { infer: true }).filePath,
+    });
   }
 
   onApplicationShutdown(): void {
