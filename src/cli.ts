@@ -62,6 +62,19 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
   }
 }
 
+// A reader that went away (`| head`) or a full disk (`> /dev/full`) makes writes fail
+// with an 'error' event, which unhandled would crash with a stack trace. The work is
+// done (a snapshot is renamed into place before its summary is printed); only its
+// report is lost: said in one line, with exit status 1, unless the pipe just closed.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') return;
+  process.stderr.write(`kv-server: cannot write to standard output: ${error.code ?? error.message}\n`);
+  process.exitCode = EXIT_FAILURE;
+});
+process.stderr.on('error', () => {
+  process.exitCode = EXIT_FAILURE;
+});
+
 runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
@@ -69,7 +82,8 @@ runCli(process.argv.slice(2), {
   stdin: process.stdin,
 }).then(
   (code) => {
-    process.exitCode = code;
+    // A failed write of the output may have set it already.
+    process.exitCode = Math.max(code, Number(process.exitCode ?? 0));
   },
   (error: unknown) => {
     process.stderr.write(`kv-server: unexpected error: ${String(error)}\n`);

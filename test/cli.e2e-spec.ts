@@ -157,6 +157,29 @@ describe('kv-server build and inspect', () => {
       `kv-server: Cannot read "${snapshot}" as a text data file: it is a kv-server snapshot.\n`,
     );
     expect(existsSync(join(dir, 'again.kvs'))).toBe(false);
+
+    // Damaged in its magic bytes, or cut inside them: still a snapshot, never parsed as text.
+    const bytes = await readFile(snapshot);
+    const damaged = join(dir, 'damaged-magic.kvs');
+    await writeFile(damaged, Buffer.concat([Buffer.from([bytes[0] ^ 0x01]), bytes.subarray(1)]));
+    const cut = join(dir, 'cut-magic.kvs');
+    await writeFile(cut, bytes.subarray(0, 3));
+    for (const input of [damaged, cut]) {
+      const refused = await cli([
+        'build',
+        input,
+        '-o',
+        join(dir, 'again.kvs'),
+        '--no-progress',
+        '--on-malformed',
+        'skip',
+      ]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe(
+        `kv-server: Cannot read "${input}" as a text data file: it is a kv-server snapshot.\n`,
+      );
+      expect(existsSync(join(dir, 'again.kvs'))).toBe(false);
+    }
   });
 
   it('refuses to replace its own input', async () => {
@@ -186,6 +209,15 @@ describe('kv-server build and inspect', () => {
     const inspect = await cli(['inspect', EXAMPLE]);
     expect(inspect.code).toBe(1);
     expect(inspect.stderr).toMatch(/it does not start with the snapshot magic bytes .*; it is not a snapshot/);
+    // It was never built: the advice is to build one, not to build it "again".
+    expect(inspect.stderr).toMatch(/A text data file becomes one with "kv-server build"\.\n$/);
+    for (const notAFile of [dir, '/dev/null']) {
+      const refused = await cli(['inspect', notAFile]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(
+        new RegExp(`^kv-server: Cannot inspect "${notAFile}": it is .*; expected a snapshot file\\.\n$`),
+      );
+    }
   });
 });
 

@@ -103,13 +103,44 @@ describe('kv-server publish', () => {
     [
       ['publish', '/nonexistent/file.data', '--dir', '/tmp'],
       1,
-      /^kv-server: cannot read \/nonexistent\/file\.data: ENOENT\n$/,
+      /^kv-server: cannot read \/nonexistent\/file\.data: no such file or directory \(ENOENT\)\n$/,
+    ],
+    [['publish', 'data/example.data', '--dir', '/tmp', '--manifest', '..'], 2, /must be a file name inside --dir/],
+    [['publish', 'data/example.data', '--dir', '/tmp', '--manifest', '.'], 2, /must be a file name inside --dir/],
+    [
+      ['publish', 'data/example.data', '--dir', 'data/example.data'],
+      1,
+      /^kv-server: cannot create the directory data\/example\.data: a file, not a directory, is in the way \(EEXIST\)\n$/,
     ],
   ])('refuses %p clearly', async (args, code, message) => {
     const run = await cli(args);
     expect(run.code).toBe(code);
     expect(run.stderr).toMatch(message);
     expect(run.stdout).toBe('');
+  });
+
+  it('refuses a damaged snapshot, in a section or in its magic bytes, and publishes nothing', async () => {
+    const snapshot = join(work, 'to-damage.kvs');
+    expect((await cli(['build', 'data/example.data', '-o', snapshot, '--no-progress'])).code).toBe(0);
+    const intact = await readFile(snapshot);
+    const flipped = (at: number) => {
+      const bytes = Buffer.from(intact);
+      bytes[at] ^= 0x01;
+      return bytes;
+    };
+    for (const [name, bytes, message] of [
+      ['section.kvs', flipped(intact.length - 10), /fails its checksum/],
+      ['magic.kvs', flipped(0), /its magic bytes are damaged/],
+    ] as const) {
+      const input = join(work, name);
+      await writeFile(input, bytes);
+      const dir = join(work, `published-${name}`);
+      const run = await cli(['publish', input, '--dir', dir]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(new RegExp(`^kv-server: Cannot load snapshot "${input}": `));
+      expect(run.stderr).toMatch(message);
+      expect(await readdir(dir).catch(() => [])).toEqual([]);
+    }
   });
 
   it('explains itself with --help', async () => {

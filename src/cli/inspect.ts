@@ -1,4 +1,5 @@
-import { assertRegularFile, datasetVersion, openForReading } from '../store/load-dataset.js';
+import { stat } from 'node:fs/promises';
+import { assertRegularFile, datasetVersion, DatasetLoadError, openForReading } from '../store/load-dataset.js';
 import { readHeader, readStart, verifySnapshot } from '../store/snapshot/read-snapshot.js';
 import { SECTION_NAMES, type SnapshotHeader } from '../store/snapshot/snapshot-format.js';
 import { EXIT_OK, parseCommandLine, UsageError, type CliIo, type Command } from './command.js';
@@ -34,7 +35,7 @@ export const inspectCommand: Command = {
       throw new UsageError(positionals.length === 0 ? 'missing FILE, the snapshot to inspect' : 'one FILE expected');
     }
     const path = positionals[0];
-    await assertRegularFile(path);
+    await assertSnapshotIsAFile(path);
     const file = await openForReading(path);
     let header: SnapshotHeader;
     const progress = createProgress(io, values['no-progress'] ? 'none' : 'auto');
@@ -100,4 +101,15 @@ function describe(r: {
     `  checksums              ok (header and ${r.sections.length} sections)`,
     '',
   ].join('\n');
+}
+
+/** Before opening (a FIFO would block): a directory or device is not what inspect reads. */
+async function assertSnapshotIsAFile(path: string): Promise<void> {
+  const stats = await stat(path).catch(() => undefined);
+  if (stats !== undefined && !stats.isFile()) {
+    const kind = stats.isDirectory() ? 'a directory' : 'not a regular file';
+    throw new DatasetLoadError(`Cannot inspect "${path}": it is ${kind}; expected a snapshot file.`);
+  }
+  // Missing or unreadable: the loader's own words.
+  await assertRegularFile(path);
 }

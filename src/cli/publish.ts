@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { SNAPSHOT_MAGIC } from '../store/snapshot/snapshot-format.js';
+import { openForReading } from '../store/load-dataset.js';
+import { readHeader, readStart, SNIFF_BYTES, verifySnapshot } from '../store/snapshot/read-snapshot.js';
+import { looksLikeSnapshot } from '../store/snapshot/snapshot-format.js';
 import { EXIT_OK, parseCommandLine, UsageError, type CliIo, type Command } from './command.js';
 
 const HELP = `Usage: kv-server publish DATAFILE --dir DIR [options]
@@ -14,7 +16,8 @@ Publishes a data file (text or snapshot) for replicas that follow a manifest
 manifest, each atomically (a temporary file, then a rename), in that order. A web
 server serving DIR, or a sync of DIR to an object store that uploads the data file
 before the manifest, is then a source: a replica never sees a half-written version.
-Publishing an older file again is a rollback.
+Publishing an older file again is a rollback. A snapshot is verified first (as
+"kv-server inspect" does): a damaged one is refused, not sent to the fleet.
 
 Options:
       --dir DIR          the published directory (created when missing)
@@ -22,7 +25,8 @@ Options:
       --version LABEL    the manifest's "version", a label the replicas log
   -h, --help             show this help
 
-Exit status: 0 published, 1 a file could not be read or written, 2 a usage error.`;
+Exit status: 0 published, 1 a damaged snapshot, or a file that could not be read or
+written, 2 a usage error.`;
 
 export class PublishError extends Error {
   override readonly name = 'PublishError';
@@ -49,14 +53,23 @@ export const publishCommand: Command = {
     }
     if (values.dir === undefined || values.dir === '') throw new UsageError('missing --dir DIR, where to publish');
     const manifestName = values.manifest ?? 'current.json';
-    if (manifestName === '' || manifestName.includes('/') || manifestName.includes(sep)) {
+    if (
+      manifestName === '' ||
+      manifestName === '.' ||
+      manifestName === '..' ||
+      manifestName.includes('/') ||
+      manifestName.includes(sep)
+    ) {
       throw new UsageError(`--manifest ${JSON.stringify(manifestName)} must be a file name inside --dir`);
     }
     const [input] = positionals;
-    const { sha256, snapshot, bytes } = await digest(input);
+    const { sha256, start, bytes } = await digest(input);
+    // Damaged in its magic bytes too: the server would refuse it, so publishing must.
+    const snapshot = looksLikeSnapshot(start, bytes);
+    if (snapshot) await verify(input, bytes);
     const name = `${sha256.slice(0, 16)}.${snapshot ? 'kvs' : 'data'}`;
     const dir = values.dir;
-    await attempt(`cannot create ${dir}`, () => mkdir(dir, { recursive: true }));
+    await attempt(`cannot create the directory ${dir}`, () => mkdir(dir, { recursive: true }));
     const dataPath = join(dir, name);
     const manifestPath = join(dir, manifestName);
     await writeAtomically(dataPath, (temporary) => copyFile(input, temporary));
@@ -81,22 +94,29 @@ export const publishCommand: Command = {
   },
 };
 
-/** The SHA-256 and kind of the file, read once as a stream. */
-async function digest(path: string): Promise<{ sha256: string; snapshot: boolean; bytes: number }> {
+/** The SHA-256 and first bytes of the file, read once as a stream. */
+async function digest(path: string): Promise<{ sha256: string; start: Buffer; bytes: number }> {
   const info = await attempt(`cannot read ${path}`, () => stat(path));
   if (!info.isFile()) throw new PublishError(`cannot publish ${path}: not a regular file`);
   const hash = createHash('sha256');
   let start = Buffer.alloc(0);
   await attempt(`cannot read ${path}`, async () => {
     for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-      if (start.length < SNAPSHOT_MAGIC.length)
-        start = Buffer.concat([start, chunk.subarray(0, SNAPSHOT_MAGIC.length)]);
+      if (start.length < SNIFF_BYTES) start = Buffer.concat([start, chunk.subarray(0, SNIFF_BYTES - start.length)]);
       hash.update(chunk);
     }
   });
-  const snapshot =
-    start.length >= SNAPSHOT_MAGIC.length && SNAPSHOT_MAGIC.equals(start.subarray(0, SNAPSHOT_MAGIC.length));
-  return { sha256: hash.digest('hex'), snapshot, bytes: info.size };
+  return { sha256: hash.digest('hex'), start, bytes: info.size };
+}
+
+/** Every checksum of a snapshot, as `kv-server inspect` checks them; throws the server's own refusal. */
+async function verify(path: string, bytes: number): Promise<void> {
+  const file = await openForReading(path);
+  try {
+    await verifySnapshot(path, file, await readHeader(path, file, bytes, await readStart(file, bytes)));
+  } finally {
+    await file.close();
+  }
 }
 
 /** Writes through a temporary file in the same directory, flushed, then renamed over the target. */
@@ -124,6 +144,17 @@ async function attempt<T>(what: string, action: () => Promise<T>): Promise<T> {
     return await action();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new PublishError(`${what}: ${code ?? (error as Error).message}`);
+    throw new PublishError(`${what}: ${(code && ERRNO_TEXT[code]) ?? code ?? (error as Error).message}`);
   }
 }
+
+/** The file-system errors a user can meet here, in words (the code kept for searching). */
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory (ENOENT)',
+  EEXIST: 'a file, not a directory, is in the way (EEXIST)',
+  ENOTDIR: 'a part of the path is a file, not a directory (ENOTDIR)',
+  EISDIR: 'it is a directory (EISDIR)',
+  EACCES: 'permission denied (EACCES)',
+  EROFS: 'read-only file system (EROFS)',
+  ENOSPC: 'no space left on the device (ENOSPC)',
+};

@@ -1,5 +1,5 @@
 import { DatasetLoadError, scanDataFile, type MalformedPolicy, type ScanResult } from '../load-dataset.js';
-import { hasSnapshotMagic } from '../snapshot/snapshot-format.js';
+import { looksLikeSnapshot } from '../snapshot/snapshot-format.js';
 import type { CompactStore } from './compact-store.js';
 import { CompactStoreBuilder, type HashedParts } from './compact-store-builder.js';
 import { sha256InWorker } from './file-sha256.js';
@@ -38,9 +38,9 @@ export async function buildCompactStoreFromText(path: string, options: TextBuild
       builder = new CompactStoreBuilder({ expectedBytes: size, segmentSize: options.segmentSize });
     },
     onChunk: (chunk, bytes, lines) => {
-      // Asked for a snapshot (`kv-server build` on its own output), or a text file
-      // replaced by a snapshot after the loader looked at it: never parse one as text.
-      if (bytes === chunk.length && hasSnapshotMagic(chunk)) {
+      // Asked for a snapshot (`kv-server build` on its own output, intact or damaged), or
+      // a text file replaced by one after the loader looked at it: never parse one as text.
+      if (bytes === chunk.length && looksLikeSnapshot(chunk, totalBytes)) {
         throw new DatasetLoadError(`Cannot read "${path}" as a text data file: it is a kv-server snapshot.`);
       }
       // The builder keeps the file's own bytes: one native copy per chunk, not per line.

@@ -43,11 +43,14 @@ export function decodeHeader(path: string, start: Buffer, actualFileBytes: numbe
   const formatVersion = start.readUInt32LE(8);
   if (formatVersion > SNAPSHOT_FORMAT_VERSION || formatVersion < OLDEST_READABLE_VERSION) {
     const reads = readableVersions();
-    throw refuse(
-      formatVersion > SNAPSHOT_FORMAT_VERSION
-        ? `it was made by a newer kv-server: format ${formatVersion}, this one reads ${reads}`
-        : `its format version ${formatVersion} is not one this kv-server reads (${reads})`,
-    );
+    if (formatVersion > SNAPSHOT_FORMAT_VERSION) {
+      throw new SnapshotError(
+        path,
+        `it was made by a newer kv-server: format ${formatVersion}, this one reads ${reads}`,
+        'Read it with that kv-server or a later one, or build it again with this one.',
+      );
+    }
+    throw refuse(`its format version ${formatVersion} is not one this kv-server reads (${reads})`);
   }
   const headerBytes = start.readUInt32LE(12);
   if (headerBytes < FIXED_HEADER_BYTES || headerBytes > MAX_HEADER_BYTES || headerBytes % SECTION_ALIGNMENT !== 0) {

@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { assertRegularFile, openForReading } from '../load-dataset.js';
-import { looksLikeSnapshot, readHeader, readStart } from './read-snapshot.js';
+import { readHeader, readStart } from './read-snapshot.js';
+import { looksLikeSnapshot } from './snapshot-format.js';
 import type { SnapshotHeader } from './snapshot-format.js';
 
 export type OpenedDataFile =

@@ -6,8 +6,6 @@ import {
   describeSectionDamage,
   FIXED_HEADER_BYTES,
   hasSnapshotMagic,
-  isSnapshotWithDamagedMagic,
-  isTruncatedMagic,
   MAX_HEADER_BYTES,
   SnapshotError,
   type SnapshotHeader,
@@ -27,11 +25,6 @@ const READS_IN_FLIGHT = 4;
 export interface ReadProgress {
   bytes: number;
   totalBytes: number;
-}
-
-/** True when these first bytes of a file (of `fileBytes` bytes) are a snapshot's, intact or not. */
-export function looksLikeSnapshot(start: Buffer, fileBytes: number): boolean {
-  return hasSnapshotMagic(start) || isTruncatedMagic(start, fileBytes) || isSnapshotWithDamagedMagic(start);
 }
 
 /** The file's first bytes: SNIFF_BYTES, or all of a shorter file. */

@@ -174,7 +174,7 @@ describe('a damaged snapshot is refused, never loaded or crashed on', () => {
     const bytes = Buffer.from(original);
     bytes.writeUInt32LE(3, LAYOUT.formatVersion);
     expect(await refusal(await damaged(resealHeader(bytes)))).toMatch(
-      'it was made by a newer kv-server: format 3, this one reads 1 only',
+      'it was made by a newer kv-server: format 3, this one reads 1 only. Read it with that kv-server or a later one, or build it again with this one.',
     );
   });
 

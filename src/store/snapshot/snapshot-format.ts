@@ -161,18 +161,25 @@ export function isTruncatedMagic(start: Uint8Array, fileBytes: number): boolean 
   );
 }
 
+/** True when these first bytes of a file (of `fileBytes` bytes) are a snapshot's, intact or not. */
+export function looksLikeSnapshot(start: Uint8Array, fileBytes: number): boolean {
+  return hasSnapshotMagic(start) || isTruncatedMagic(start, fileBytes) || isSnapshotWithDamagedMagic(start);
+}
+
 /** A snapshot that cannot be loaded; the message is one paragraph naming the file and the problem. */
 export class SnapshotError extends DatasetLoadError {
-  constructor(path: string, problem: string) {
-    super(`Cannot load snapshot "${path}": ${problem}. Build it again with "kv-server build".`);
+  /** `remedy`: what to do about it; a damaged file is built again. */
+  constructor(path: string, problem: string, remedy = 'Build it again with "kv-server build".') {
+    super(`Cannot load snapshot "${path}": ${problem}. ${remedy}`);
   }
 }
 
-/** The refusal of a file that has nothing of a snapshot (a text file, say). */
+/** The refusal of a file that has nothing of a snapshot (a text file, say): it was never built. */
 export function notASnapshot(path: string): SnapshotError {
   return new SnapshotError(
     path,
     `it does not start with the snapshot magic bytes (${hex(SNAPSHOT_MAGIC)}); it is not a snapshot`,
+    'A text data file becomes one with "kv-server build".',
   );
 }
 

@@ -167,7 +167,7 @@ describe('a snapshot', () => {
     await mkdir(intoDirectory);
     const before = (await readdir(dir)).sort();
     await expect(writeSnapshot(intoDirectory, store, source)).rejects.toThrow(
-      `Cannot write snapshot "${intoDirectory}": it is a directory (EISDIR).`,
+      `Cannot write snapshot "${intoDirectory}": it is a directory; name a file in it.`,
     );
     expect((await readdir(dir)).sort()).toEqual(before);
   });

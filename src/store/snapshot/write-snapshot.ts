@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { CompactStore } from '../compact/compact-store.js';
@@ -94,6 +94,11 @@ export class SnapshotWriter {
     sourcePath: string,
     onProgress?: (progress: WriteProgress) => void,
   ): Promise<SnapshotWriter> {
+    // A directory cannot be renamed over: say so now, not after the whole build.
+    const existing = await stat(outputPath).catch(() => undefined);
+    if (existing?.isDirectory() || /[/\\]$/.test(outputPath) || basename(outputPath) === '..') {
+      throw new SnapshotWriteError(`Cannot write snapshot "${outputPath}": it is a directory; name a file in it.`);
+    }
     const temporary = join(dirname(outputPath), `.${basename(outputPath)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       const file = await open(temporary, 'wx', 0o644);
@@ -253,6 +258,8 @@ function describe(error: unknown): string {
       return 'no space left on the device (ENOSPC)';
     case 'EISDIR':
       return 'it is a directory (EISDIR)';
+    case 'ENOTDIR':
+      return 'a part of its path is a file, not a directory (ENOTDIR)';
     default:
       return code || error instanceof Error ? message : String(error);
   }
