@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Nginx } from './support/nginx.js';
+import { sha256, V1, V2 } from './support/remote-data.js';
+import { waitForValue as waitFor } from './support/wait.js';
 import { MAIN, ROOT, runToExit, startServer, type ServerProcess } from './support/server-process.js';
 
 /**
@@ -11,20 +12,6 @@ import { MAIN, ROOT, runToExit, startServer, type ServerProcess } from './suppor
  * in URLs, what an earlier run left behind, a server that ignores conditional requests,
  * an answer without a body, signals during the start-up download, error messages.
  */
-const V1 = 'colour blue\nshape round\n';
-const V2 = 'colour green\nshape square\n';
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('remote sources, edge cases (node dist/main.js, nginx)', () => {
   const nginx = new Nginx();
   let downloads: string;

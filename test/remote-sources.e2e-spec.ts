@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './support/haproxy.js';
 import { Nginx } from './support/nginx.js';
+import { sha256, V1, V2 } from './support/remote-data.js';
+import { waitForValue as waitFor } from './support/wait.js';
 import { runToExit, startServer, type ServerProcess } from './support/server-process.js';
 
 /**
@@ -12,20 +13,6 @@ import { runToExit, startServer, type ServerProcess } from './support/server-pro
  * from a URL and from a manifest, every start-up failure, and polls (unchanged,
  * updated, failed) observed through nginx's access log, /dataset and /metrics.
  */
-const V1 = 'colour blue\nshape round\n';
-const V2 = 'colour green\nshape square\n';
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('remote sources (node dist/main.js, nginx)', () => {
   const nginx = new Nginx();
   let downloads: string;
