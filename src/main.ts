@@ -10,9 +10,5 @@ import { startFirstLoad } from './dataset/first-load.js';
 
 // Node.js 22.1 and later; the development machines still run Node.js 20.
 nodeModule.enableCompileCache?.();
-// Until the reload triggers listen (once the port opens), SIGHUP would end the process
-// (Node's default). Before that it has nothing to do: the first load reads the newest
-// file, or downloads the newest version, already.
-process.on('SIGHUP', () => undefined);
 startFirstLoad(process.env);
 await import('./server.js');

@@ -147,6 +147,13 @@ describe('remote sources, edge cases (node dist/main.js, nginx)', () => {
       expect(child.exitCode).toBeNull();
       const answer = await fetch(`http://127.0.0.1:${port}/keys/k299`);
       expect(await answer.json()).toEqual({ k299: 'value-299' });
+      // The held SIGHUP re-checks the source once the port is open.
+      await waitFor('the held re-check', async () => {
+        const dataset = (await (await fetch(`http://127.0.0.1:${port}/dataset`)).json()) as {
+          lastPoll: { outcome: string } | null;
+        };
+        return dataset.lastPoll?.outcome === 'unchanged' ? true : undefined;
+      });
     } finally {
       child.kill('SIGTERM');
     }

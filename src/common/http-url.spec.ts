@@ -11,6 +11,10 @@ describe('http-url', () => {
     ['http://x:99999/v.data?X-Amz-Signature=abc', 'http://x:99999/v.data'],
     ['http://svc:pw@[::1/a?sig=abc', 'http://[::1/a'],
     ['v42.kvs?sig=abc', 'v42.kvs'],
+    // A password holding "/", "?" or "#" makes the URL unparsable, and must not show in part.
+    ['http://svc:pa/ss@host/x', 'http://host/x'],
+    ['http://svc:ab?cd@h/x?sig=abc', 'http://h/x'],
+    ['http://svc:ab#cd@h/x', 'http://h/x'],
   ])('quotes %s, which may not parse, as %s', (text, shown) => {
     expect(urlTextWithoutSecrets(text)).toBe(shown);
     expect(publicUrl(text)).toBe(shown);
@@ -22,6 +26,7 @@ describe('http-url', () => {
         'Request cannot be constructed from a URL that includes credentials: http://user:pw@127.0.0.1:9/ex.data?sig=abc',
       ),
     ).toBe('Request cannot be constructed from a URL that includes credentials: http://127.0.0.1:9/ex.data');
+    expect(withPublicUrls('failed (see http://h/x?sig=abc), retrying.')).toBe('failed (see http://h/x), retrying.');
   });
 
   it.each([

@@ -43,7 +43,7 @@ export function publicUrl(url: string | URL): string {
 
 /** Every URL inside `message` (an error from fetch may quote one whole) in its public form. */
 export function withPublicUrls(message: string): string {
-  return message.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]*/gi, (found) => publicUrl(found));
+  return message.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]*[^\s"'<>),.;]/gi, (found) => publicUrl(found));
 }
 
 /**
@@ -51,5 +51,6 @@ export function withPublicUrls(message: string): string {
  * query string or fragment, and without the user info before an `@`.
  */
 export function urlTextWithoutSecrets(text: string): string {
-  return text.replace(/[?#].*$/s, '').replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i, '$1');
+  // User info first, up to the last "@" of the authority (a password may hold "/", "?" or "#").
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@\s]*@/i, '$1').replace(/[?#].*$/s, '');
 }

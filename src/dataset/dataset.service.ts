@@ -208,8 +208,10 @@ export class DatasetService implements OnModuleInit {
     } catch (error) {
       await this.source.settle(file, false);
       // A download's error names the URL it came from, not the temporary file just removed.
-      if (error instanceof Error && file.path !== file.source)
+      if (error instanceof Error && file.path !== file.source) {
         error.message = error.message.split(file.path).join(file.source);
+        error.stack = error.stack?.split(file.path).join(file.source);
+      }
       throw error;
     }
     dataset.summary.source = file.source;

@@ -54,6 +54,7 @@ let started: StartedLoad | undefined;
  * error start-up reports).
  */
 export function startFirstLoad(env: NodeJS.ProcessEnv): void {
+  holdEarlySighup();
   // As the configuration reads them: an empty variable counts as unset.
   const setting = (name: string) => (env[name] === '' ? undefined : env[name]);
   if (started !== undefined || setting('KV_DATA_URL') !== undefined || setting('KV_MANIFEST_URL') !== undefined) {
@@ -88,4 +89,27 @@ export function takeFirstLoad(
   }
   load.follow(onProgress);
   return load.dataset;
+}
+
+let earlySighup: { received: boolean; listener: () => void } | undefined;
+
+/**
+ * Until the reload triggers listen (once the port opens), SIGHUP would end the process,
+ * Node's default. One that arrives meanwhile (`mv new data; kill -HUP`) is kept, and
+ * the triggers reload once when they start: the first load may have read the file, or
+ * checked the source, before it changed.
+ */
+function holdEarlySighup(): void {
+  if (earlySighup !== undefined) return;
+  const held = { received: false, listener: () => (held.received = true) };
+  earlySighup = held;
+  process.on('SIGHUP', held.listener);
+}
+
+/** Whether a SIGHUP arrived before the reload triggers took over; stops holding them. */
+export function takeEarlySighup(): boolean {
+  const held = earlySighup;
+  if (held === undefined) return false;
+  process.off('SIGHUP', held.listener);
+  return held.received;
 }

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/environment.js';
 import { DatasetService } from './dataset.service.js';
 import { FileChangeWatcher } from './file-change-watcher.js';
+import { takeEarlySighup } from './first-load.js';
 
 /**
  * Reloads the dataset on SIGHUP; with KV_WATCH=true when the data file changes; with
@@ -33,6 +34,8 @@ export class ReloadTriggersService implements OnApplicationBootstrap, OnApplicat
 
   async onApplicationBootstrap(): Promise<void> {
     process.on('SIGHUP', this.onSighup);
+    // A SIGHUP during start-up asked for the newest data: the first load may predate it.
+    if (takeEarlySighup()) void this.datasets.reload('SIGHUP');
     const { pollIntervalSeconds } = this.config.get('remote', { infer: true });
     if (this.datasets.remote && pollIntervalSeconds > 0) this.schedulePoll(pollIntervalSeconds * 1000);
     if (this.watcher === undefined) return;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { CompactStore } from '../compact/compact-store.js';
 import type { HashedParts } from '../compact/compact-store-builder.js';
@@ -96,7 +96,7 @@ export class SnapshotWriter {
   ): Promise<SnapshotWriter> {
     // A directory cannot be renamed over: say so now, not after the whole build.
     const existing = await stat(outputPath).catch(() => undefined);
-    if (existing?.isDirectory() || /[/\\]$/.test(outputPath) || basename(outputPath) === '..') {
+    if (existing?.isDirectory() || outputPath.endsWith(sep) || basename(outputPath) === '..') {
       throw new SnapshotWriteError(`Cannot write snapshot "${outputPath}": it is a directory; name a file in it.`);
     }
     const temporary = join(dirname(outputPath), `.${basename(outputPath)}.${randomBytes(6).toString('hex')}.tmp`);
