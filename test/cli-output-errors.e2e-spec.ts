@@ -36,7 +36,7 @@ describe('kv-server CLI output errors', () => {
     ['an existing directory', 'adir', /: it is a directory; name a file in it\.\n$/],
     ['a path ending in a slash', 'adir/', /: it is a directory; name a file in it\.\n$/],
     ['the current directory', '.', /: it is a directory; name a file in it\.\n$/],
-    ['a path through a file', 'file.kvs/x', /a part of its path is a file, not a directory \(ENOTDIR\)\.\n$/],
+    ['a path through a file', 'file.kvs/x', /a part of the path is not a directory \(ENOTDIR\)\.\n$/],
   ])('build -o %s: refused at once, in words', async (_case, output, message) => {
     if (output.startsWith('file.kvs')) {
       expect((await run(['build', EXAMPLE, '-o', join(dir, 'file.kvs'), '--no-progress'], 'pipe')).code).toBe(0);

@@ -103,7 +103,7 @@ describe('kv-server publish', () => {
     [
       ['publish', '/nonexistent/file.data', '--dir', '/tmp'],
       1,
-      /^kv-server: cannot read \/nonexistent\/file\.data: no such file or directory \(ENOENT\)\n$/,
+      /^kv-server: cannot read \/nonexistent\/file\.data: no such file \(ENOENT\)\n$/,
     ],
     [['publish', 'data/example.data', '--dir', '/tmp', '--manifest', '..'], 2, /must be a file name inside --dir/],
     [['publish', 'data/example.data', '--dir', '/tmp', '--manifest', '.'], 2, /must be a file name inside --dir/],

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { describeFileError } from '../store/file-errors.js';
 import { openForReading } from '../store/load-dataset.js';
 import { readHeader, readStart, SNIFF_BYTES, verifySnapshot } from '../store/snapshot/read-snapshot.js';
 import { looksLikeSnapshot } from '../store/snapshot/snapshot-format.js';
@@ -143,18 +144,6 @@ async function attempt<T>(what: string, action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new PublishError(`${what}: ${(code && ERRNO_TEXT[code]) ?? code ?? (error as Error).message}`);
+    throw new PublishError(`${what}: ${describeFileError(error)}`);
   }
 }
-
-/** The file-system errors a user can meet here, in words (the code kept for searching). */
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: 'no such file or directory (ENOENT)',
-  EEXIST: 'a file, not a directory, is in the way (EEXIST)',
-  ENOTDIR: 'a part of the path is a file, not a directory (ENOTDIR)',
-  EISDIR: 'it is a directory (EISDIR)',
-  EACCES: 'permission denied (EACCES)',
-  EROFS: 'read-only file system (EROFS)',
-  ENOSPC: 'no space left on the device (ENOSPC)',
-};

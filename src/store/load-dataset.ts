@@ -5,6 +5,7 @@ import type { KeyValueStore, StoreBuilder } from './key-value-store.js';
 import { LineParser, MALFORMED_REASON_TEXT, type EntrySink, type MalformedReason } from './line-parser.js';
 import { MapStoreBuilder } from './map-store.js';
 import { readChunks } from './read-chunks.js';
+import { describeFileError } from './file-errors.js';
 
 /** What happens to a file with malformed lines (contract section 1): refuse it, or leave them out. */
 export const MALFORMED_POLICIES = ['fail', 'skip'] as const;
@@ -188,7 +189,7 @@ export async function scanDataFile(path: string, options: ScanOptions): Promise<
   } catch (error) {
     // A DatasetLoadError comes from a callback that refused the content: it says why.
     if (error instanceof DatasetLoadError) throw error;
-    throw new DatasetLoadError(`Cannot read data file "${path}": ${describeFsError(error)}.`);
+    throw new DatasetLoadError(`Cannot read data file "${path}": ${describeFileError(error)}.`);
   } finally {
     try {
       // The hashing thread reads through this file's descriptor: stopped before it closes.
@@ -239,7 +240,7 @@ export async function assertRegularFile(path: string): Promise<void> {
   try {
     stats = await stat(path);
   } catch (error) {
-    throw new DatasetLoadError(`Cannot load data file "${path}": ${describeFsError(error)}.`);
+    throw new DatasetLoadError(`Cannot load data file "${path}": ${describeFileError(error)}.`);
   }
   // Checked before opening: opening a FIFO would block until a writer appears.
   if (!stats.isFile()) {
@@ -254,25 +255,6 @@ export async function openForReading(path: string) {
   try {
     return await open(path, 'r');
   } catch (error) {
-    throw new DatasetLoadError(`Cannot load data file "${path}": ${describeFsError(error)}.`);
-  }
-}
-
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file (ENOENT)';
-    case 'EACCES':
-    case 'EPERM':
-      return `permission denied (${code})`;
-    case 'ENOTDIR':
-      return 'a part of the path is not a directory (ENOTDIR)';
-    case 'EISDIR':
-      return 'it is a directory (EISDIR)';
-    case 'ELOOP':
-      return 'too many symbolic links (ELOOP)';
-    default:
-      return code ? `${(error as Error).message}` : String(error);
+    throw new DatasetLoadError(`Cannot load data file "${path}": ${describeFileError(error)}.`);
   }
 }

@@ -4,6 +4,7 @@ import { basename, dirname, join, sep } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { CompactStore } from '../compact/compact-store.js';
 import type { HashedParts } from '../compact/compact-store-builder.js';
+import { describeFileError } from '../file-errors.js';
 import {
   encodeHeader,
   headerSize,
@@ -245,22 +246,7 @@ async function writeAll(file: FileHandle, data: Uint8Array, position: number): P
   }
 }
 
+/** In the words of every file error, but a missing directory: ENOENT is the output's directory here. */
 function describe(error: unknown): string {
-  const { code, message } = error as NodeJS.ErrnoException;
-  switch (code) {
-    case 'ENOENT':
-      return 'its directory does not exist (ENOENT)';
-    case 'EACCES':
-    case 'EPERM':
-    case 'EROFS':
-      return `permission denied (${code})`;
-    case 'ENOSPC':
-      return 'no space left on the device (ENOSPC)';
-    case 'EISDIR':
-      return 'it is a directory (EISDIR)';
-    case 'ENOTDIR':
-      return 'a part of its path is a file, not a directory (ENOTDIR)';
-    default:
-      return code || error instanceof Error ? message : String(error);
-  }
+  return describeFileError(error, { ENOENT: 'its directory does not exist (ENOENT)' });
 }
