@@ -28,10 +28,14 @@ import { keysUnderPrefixes } from './scoped-listing.js';
 /** How many out-of-scope keys a refused batch names. */
 const NAMED_OUTSIDE_KEYS = 10;
 
-/** Unknown fields are refused rather than ignored: a typo should not pass silently. */
+/**
+ * Unknown fields are refused rather than ignored: a typo should not pass silently. One
+ * problem per field, the first its rules find (see BatchLookupRequest for their order).
+ */
 const strictValidation = new ValidationPipe({
   whitelist: true,
   forbidNonWhitelisted: true,
+  stopAtFirstError: true,
   validateCustomDecorators: false,
 });
 
