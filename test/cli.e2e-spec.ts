@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,12 @@ import { ROOT } from './support/server-process.js';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
 const EXAMPLE = join(ROOT, 'data', 'example.data');
+
+/** Lines as a reader counts them: every newline, and a last line without one. */
+function countLines(text: Buffer): number {
+  const newlines = text.reduce((count, byte) => count + (byte === 0x0a ? 1 : 0), 0);
+  return newlines + (text.length > 0 && text.at(-1) !== 0x0a ? 1 : 0);
+}
 
 interface Run {
   code: number | null;
@@ -83,11 +89,18 @@ describe('kv-server build and inspect', () => {
       version: reference.summary.version,
       malformedSkipped: 0,
     });
-    const phases = build.stderr
+    const progress = build.stderr
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line).phase);
-    expect([...new Set(phases)]).toEqual(['reading', 'indexing', 'writing']);
+      .map((line) => JSON.parse(line));
+    expect([...new Set(progress.map(({ phase }) => phase))]).toEqual(['reading', 'indexing', 'writing']);
+    // Each phase's last line is its final count: the whole file read, every line counted,
+    // the whole snapshot written.
+    const last = (phase: string) => progress.filter((report) => report.phase === phase).at(-1);
+    const text = readFileSync(EXAMPLE);
+    expect(last('reading')).toMatchObject({ bytes: text.length, totalBytes: text.length, lines: countLines(text) });
+    const written = statSync(output).size;
+    expect(last('writing')).toMatchObject({ bytes: written, totalBytes: written });
 
     const inspect = JSON.parse((await cli(['inspect', output, '--json', '--no-progress'])).stdout);
     expect(inspect).toMatchObject({

@@ -61,15 +61,27 @@ function jsonProgress(io: CliIo): Progress {
   const startedAt = Date.now();
   let lastAt = startedAt;
   let lastPhase = '';
+  /** The latest report not written yet: written before the next phase and at the end, so each phase's last line is its final count. */
+  let unwritten: { report: ProgressReport; at: number } | undefined;
+  const write = (report: ProgressReport, at: number) =>
+    io.stderr.write(`${JSON.stringify({ ...report, elapsedMs: at - startedAt })}\n`);
   return {
     update(report) {
       const now = Date.now();
       // A new phase is reported at once, the rest about every second.
-      if (report.phase === lastPhase && now - lastAt < JSON_INTERVAL_MS) return;
+      if (report.phase === lastPhase && now - lastAt < JSON_INTERVAL_MS) {
+        unwritten = { report, at: now };
+        return;
+      }
+      if (unwritten) write(unwritten.report, unwritten.at);
+      unwritten = undefined;
       lastAt = now;
       lastPhase = report.phase;
-      io.stderr.write(`${JSON.stringify({ ...report, elapsedMs: now - startedAt })}\n`);
+      write(report, now);
     },
-    stop() {},
+    stop() {
+      if (unwritten) write(unwritten.report, unwritten.at);
+      unwritten = undefined;
+    },
   };
 }

@@ -99,7 +99,9 @@ export interface ScanOptions {
   /** Called once the file is open, with its size, before the first read. */
   onOpen?: (totalBytes: number) => void;
   /** Every chunk read, before it is parsed (only valid during the call). */
-  onChunk?: (chunk: Buffer, bytesSoFar: number, linesSoFar: number) => void;
+  onChunk?: (chunk: Buffer, bytesSoFar: number) => void;
+  /** After every chunk is parsed: bytes read and lines counted so far, for progress. */
+  onParsed?: (bytesSoFar: number, linesSoFar: number) => void;
   /**
    * Memory to read the next `length` bytes into, the store's own (so that no copy is
    * made), or undefined for the scan's own buffers. It must not be in use before the
@@ -165,8 +167,9 @@ export async function scanDataFile(path: string, options: ScanOptions): Promise<
     for await (const chunk of readChunks(file, size, readSize, options.readTarget)) {
       bytes += chunk.length;
       if (!parallel) hash.update(chunk);
-      options.onChunk?.(chunk, bytes, parser.lines);
+      options.onChunk?.(chunk, bytes);
       parser.push(chunk);
+      options.onParsed?.(bytes, parser.lines);
     }
     parser.end();
     // A file written to while it was read is refused rather than loaded half old, half

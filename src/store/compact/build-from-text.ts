@@ -8,8 +8,8 @@ export interface TextBuildOptions {
   onMalformed: MalformedPolicy;
   readSize?: number;
   segmentSize?: number;
-  /** After every chunk read: bytes read so far, the file's size, lines parsed so far. */
-  onChunk?: (bytes: number, totalBytes: number, lines: number) => void;
+  /** After every chunk is parsed: bytes read so far, the file's size, lines counted so far. */
+  onParsed?: (bytes: number, totalBytes: number, lines: number) => void;
   /** Once the file is read, before the indexes are built. */
   onIndexing?: () => void;
   /** Builds the hash index first and hands over the parts before the sort: see CompactStoreBuilder.finish. */
@@ -37,7 +37,7 @@ export async function buildCompactStoreFromText(path: string, options: TextBuild
       totalBytes = size;
       builder = new CompactStoreBuilder({ expectedBytes: size, segmentSize: options.segmentSize });
     },
-    onChunk: (chunk, bytes, lines) => {
+    onChunk: (chunk, bytes) => {
       // Asked for a snapshot (`kv-server build` on its own output, intact or damaged), or
       // a text file replaced by one after the loader looked at it: never parse one as text.
       if (bytes === chunk.length && looksLikeSnapshot(chunk, totalBytes)) {
@@ -45,8 +45,8 @@ export async function buildCompactStoreFromText(path: string, options: TextBuild
       }
       // The builder keeps the file's own bytes: one native copy per chunk, not per line.
       builder!.acceptChunk(chunk);
-      options.onChunk?.(bytes, totalBytes, lines);
     },
+    onParsed: (bytes, lines) => options.onParsed?.(bytes, totalBytes, lines),
     onEntry: (bytes, keyStart, keyEnd, valueEnd) => builder!.add(bytes, keyStart, keyEnd, valueEnd),
     readTarget: (length) => builder!.readTarget(length),
     parallelSha256: sha256InWorker,

@@ -40,7 +40,7 @@ async function load(request: LoadRequest): Promise<Loaded> {
     onMalformed: request.onMalformed,
     readSize: request.readSize,
     segmentSize: request.segmentSize,
-    onChunk: report,
+    onParsed: report,
   });
   const { parts, transferList } = store.toParts();
   const summary = {

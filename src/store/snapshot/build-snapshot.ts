@@ -37,7 +37,7 @@ export async function buildSnapshot(
   try {
     built = await buildCompactStoreFromText(input, {
       onMalformed: options.onMalformed,
-      onChunk: (bytes, totalBytes, lines) => report({ phase: 'reading', bytes, totalBytes, lines }),
+      onParsed: (bytes, totalBytes, lines) => report({ phase: 'reading', bytes, totalBytes, lines }),
       onIndexing: () => report({ phase: 'indexing', bytes: 0, totalBytes: 0 }),
       onHashIndexBuilt: (parts) => writer.writeAllButKeyOrder(parts),
     });
