@@ -112,6 +112,19 @@ describe('kv-server build and inspect', () => {
     expect(inspect.source).toMatchObject({ name: 'example.data', bytes: 531712 });
   });
 
+  it('counts a last line without a newline in the final progress line', async () => {
+    const input = join(dir, 'no-final-newline.data');
+    await writeFile(input, 'a 1\nb 2\nc 3');
+    const build = await cli(['build', input, '-o', join(dir, 'no-final-newline.kvs')]);
+    expect(build.code).toBe(0);
+    const reading = build.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .filter(({ phase }) => phase === 'reading');
+    expect(reading.at(-1)).toMatchObject({ bytes: 11, totalBytes: 11, lines: 3 });
+  });
+
   it('refuses a malformed input under "fail" with the server\'s message, writing nothing', async () => {
     const input = join(dir, 'malformed.txt');
     await writeFile(input, 'good 1\nlonely\n bad key\n');

@@ -171,7 +171,10 @@ export async function scanDataFile(path: string, options: ScanOptions): Promise<
       parser.push(chunk);
       options.onParsed?.(bytes, parser.lines);
     }
+    const counted = parser.lines;
     parser.end();
+    // A last line without a newline is counted only now.
+    if (parser.lines !== counted) options.onParsed?.(bytes, parser.lines);
     // A file written to while it was read is refused rather than loaded half old, half
     // new, under a version that is neither's. (Publishers rename a whole file over it.)
     if (bytes !== size) throw changedWhileRead(path, `${size} bytes when opened, ${bytes} read`);
