@@ -13,10 +13,13 @@ import {
   type AcceptListeners,
 } from './http/accept-listeners.js';
 import { handleShutdownSignals } from './lifecycle/graceful-shutdown.js';
-import { DatasetSourceError } from './dataset/download.js';
+import { DatasetSourceError, removePartialDownloadsNow } from './dataset/download.js';
 import { DatasetLoadError } from './store/index.js';
 
 async function main(): Promise<void> {
+  // A shutdown (or a failed start) during the start-up download exits in the middle of
+  // it, through process.exit: the partial file goes too, not a later start's clean-up.
+  process.on('exit', removePartialDownloadsNow);
   const app = await createApp(process.env);
   const logger = app.get(Logger);
   const config = app.get<ConfigService<AppConfig, true>>(ConfigService);

@@ -158,4 +158,39 @@ describe('remote sources, edge cases (node dist/main.js, nginx)', () => {
       child.kill('SIGTERM');
     }
   });
+
+  // The shutdown of docs/api-operations.md, begun before the port opened: it exits at once.
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s during the start-up download stops it, leaving no partial file',
+    async (signal) => {
+      // About ten seconds at the throttled rate: still downloading when the signal comes.
+      const big = Array.from({ length: 3000 }, (_, i) => `k${i} value-${i}\n`).join('');
+      await writeFile(join(nginx.root, 'stopped-start.data'), big);
+      const child = spawn(process.execPath, [MAIN], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          KV_DOWNLOAD_DIR: downloads,
+          KV_DATA_URL: `${nginx.baseUrl}/throttled/stopped-start.data`,
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      try {
+        await waitFor('the download to begin', async () =>
+          (await readdir(downloads)).some((name) => name.endsWith('.part')) ? true : undefined,
+        );
+        child.kill(signal);
+        expect(await exited).toBe(0);
+        expect(stdout).toContain('"msg":"Stopped"');
+        expect(await readdir(downloads)).toEqual([]);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -68,6 +68,25 @@ export async function fetchSmall(
   });
 }
 
+/** The partial files of the downloads being written now. */
+const partialDownloads = new Set<string>();
+
+/**
+ * Removes the partial files of the downloads in flight, at once: for a process that
+ * exits in the middle of one (a signal during start-up, `process.exit`), which would
+ * otherwise leave a file as large as the dataset until a later start removes it.
+ */
+export function removePartialDownloadsNow(): void {
+  for (const path of partialDownloads) {
+    try {
+      rmSync(path, { force: true });
+    } catch {
+      // Exiting anyway: a later start removes what is left (dataset-source.ts).
+    }
+  }
+  partialDownloads.clear();
+}
+
 /**
  * Streams `url` into `dir` while hashing it (never whole in memory), checks the
  * SHA-256 when one is expected, and renames the file to its content-addressed name.
@@ -86,6 +105,7 @@ export async function downloadFile(
   let bytes = 0;
   let downloaded = false;
   const partial = join(dir, `.kv-download-${randomUUID()}.part`);
+  partialDownloads.add(partial);
   try {
     return await withRequest(url, options, validators, async (response, watchdog) => {
       if (response.status === 304) return 'unchanged';
@@ -124,6 +144,7 @@ export async function downloadFile(
     }
     throw error;
   } finally {
+    partialDownloads.delete(partial);
     // A 304 or a refused request read no file: the last download's figures stand.
     if (downloaded) options.onDownload?.(bytes, performance.now() - startedAt);
   }
