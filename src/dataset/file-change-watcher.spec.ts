@@ -1,21 +1,21 @@
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileChangeWatcher } from './file-change-watcher.js';
+import { FileChangeWatcher, fileIdentitySync } from './file-change-watcher.js';
 
 /** Calls of `onChange`, observed through a real watch of real files. */
 describe('FileChangeWatcher', () => {
   let dir: string;
   let watcher: FileChangeWatcher | undefined;
   let changes = 0;
-  const watchFile = (path: string) =>
+  const watchFile = (path: string, baseline?: string) =>
     (watcher = new FileChangeWatcher(
       path,
       () => changes++,
       (error) => {
         throw error;
       },
-      50,
+      { settleMs: 50, baseline },
     ));
   const changesAfter = async (ms: number, expected: number) => {
     for (let waited = 0; changes < expected && waited < ms; waited += 25) {
@@ -83,6 +83,21 @@ describe('FileChangeWatcher', () => {
   it('reports nothing at start for an unchanged file', async () => {
     await writeFile(join(dir, 'data'), 'one');
     await watchFile(join(dir, 'data')).start();
+    expect(await changesAfter(300, 1)).toBe(0);
+  });
+
+  it('compares with the baseline it is given, not the file as it is when made', async () => {
+    const path = join(dir, 'data');
+    await writeFile(path, 'one');
+    const baseline = fileIdentitySync(path);
+    await writeFile(join(dir, 'next'), 'two, longer');
+    await rename(join(dir, 'next'), path);
+    await watchFile(path, baseline).start();
+    expect(await changesAfter(300, 1)).toBe(1);
+    watcher!.close();
+    // Without it the replaced file is the baseline: nothing to report.
+    changes = 0;
+    await watchFile(path).start();
     expect(await changesAfter(300, 1)).toBe(0);
   });
 });

@@ -14,23 +14,26 @@ import { dirname } from 'node:path';
  * times, following symlinks) with the last one seen, so the several events of one
  * update, or events of unrelated files, give one call or none.
  *
- * The identity to compare with is taken when the watcher is made, which is when the
- * file has just been read: a change between then and `start()` (a first load can take
- * a while) is reported as soon as watching starts, not lost.
+ * The identity to compare with is `baseline`, the file's identity when it was read (see
+ * fileIdentitySync), or else taken when the watcher is made: a change after it, before
+ * `start()` (a first load can take a while), is reported as soon as watching starts,
+ * not lost.
  */
 export class FileChangeWatcher {
   private readonly watchers = new Map<string, FSWatcher>();
   private timer: NodeJS.Timeout | undefined;
   private lastIdentity: string | undefined;
   private closed = false;
+  private readonly settleMs: number;
 
   constructor(
     private readonly path: string,
     private readonly onChange: () => void,
     private readonly onError: (error: Error) => void,
-    private readonly settleMs = 300,
+    { settleMs = 300, baseline }: { settleMs?: number; baseline?: string } = {},
   ) {
-    this.lastIdentity = identitySync(path);
+    this.settleMs = settleMs;
+    this.lastIdentity = baseline ?? fileIdentitySync(path);
   }
 
   async start(): Promise<void> {
@@ -95,7 +98,8 @@ async function identityOf(path: string): Promise<string | undefined> {
   return stat(path, { bigint: true }).then(describe, () => undefined);
 }
 
-function identitySync(path: string): string | undefined {
+/** The file's identity as the watcher compares it (device, inode, size, times), or undefined when it is missing. */
+export function fileIdentitySync(path: string): string | undefined {
   try {
     return describe(statSync(path, { bigint: true }));
   } catch {

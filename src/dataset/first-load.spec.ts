@@ -1,6 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FileChangeWatcher } from './file-change-watcher.js';
 
 /**
  * The first load the entry point starts before the framework is imported. Each test
@@ -78,5 +79,35 @@ describe('the first load', () => {
     startFirstLoad(env);
     const dataset = await takeFirstLoad('data/example.data', 'fail', () => undefined)!;
     expect(dataset.store.get('greeting')).toBe('Hello, world!');
+  });
+
+  it('gives KV_WATCH the file as the load found it: a replacement during the imports still reloads', async () => {
+    const { startFirstLoad, takeFirstLoad, firstLoadBaseline } = await freshModule();
+    const watched = join(dir, 'watched.txt');
+    await writeFile(watched, 'alpha one\n');
+    startFirstLoad({ KV_DATA_FILE_PATH: watched });
+    await takeFirstLoad(watched, 'fail', () => undefined);
+    // Replaced after the load read it, before the service makes its watcher.
+    await writeFile(join(dir, 'next.txt'), 'alpha two, a new version\n');
+    await rename(join(dir, 'next.txt'), watched);
+    let changes = 0;
+    const watcher = new FileChangeWatcher(
+      watched,
+      () => changes++,
+      (error) => {
+        throw error;
+      },
+      {
+        settleMs: 10,
+        baseline: firstLoadBaseline(watched),
+      },
+    );
+    try {
+      await watcher.start();
+      expect(changes).toBe(1);
+    } finally {
+      watcher.close();
+    }
+    expect(firstLoadBaseline(join(dir, 'other.txt'))).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { DEFAULT_DATA_FILE_PATH, DEFAULT_ON_MALFORMED } from '../config/data-file-defaults.js';
 import { loadDatasetInWorker, MALFORMED_POLICIES, type Dataset, type LoadProgress } from '../store/index.js';
 import type { MalformedPolicy } from '../store/index.js';
+import { fileIdentitySync } from './file-change-watcher.js';
 
 /**
  * The first load, started by the entry point before the framework is imported.
@@ -47,6 +48,8 @@ class StartedLoad {
 }
 
 let started: StartedLoad | undefined;
+/** The data file's identity just before the first load opened it, for KV_WATCH's baseline. */
+let startedIdentity: { filePath: string; identity: string | undefined } | undefined;
 
 /**
  * Starts loading the local data file the environment names. Does nothing for a remote
@@ -62,7 +65,19 @@ export function startFirstLoad(env: NodeJS.ProcessEnv): void {
   }
   const onMalformed = (setting('KV_ON_MALFORMED') ?? DEFAULT_ON_MALFORMED).toLowerCase() as MalformedPolicy;
   if (!MALFORMED_POLICIES.includes(onMalformed)) return;
-  started = new StartedLoad(setting('KV_DATA_FILE_PATH') ?? DEFAULT_DATA_FILE_PATH, onMalformed);
+  const filePath = setting('KV_DATA_FILE_PATH') ?? DEFAULT_DATA_FILE_PATH;
+  // Taken before the load opens the file: a change after this is a change to what loaded.
+  startedIdentity = { filePath, identity: fileIdentitySync(filePath) };
+  started = new StartedLoad(filePath, onMalformed);
+}
+
+/**
+ * The identity `filePath` had when the first load started, if it started on that file:
+ * what a watcher made later compares with, so that a change during the imports, after
+ * the load read the file, still reloads it. Undefined otherwise.
+ */
+export function firstLoadBaseline(filePath: string): string | undefined {
+  return startedIdentity?.filePath === filePath ? startedIdentity.identity : undefined;
 }
 
 /**

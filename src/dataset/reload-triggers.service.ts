@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/environment.js';
 import { DatasetService } from './dataset.service.js';
 import { FileChangeWatcher } from './file-change-watcher.js';
-import { takeEarlySighup } from './first-load.js';
+import { firstLoadBaseline, takeEarlySighup } from './first-load.js';
 
 /**
  * Reloads the dataset on SIGHUP; with KV_WATCH=true when the data file changes; with
@@ -23,12 +23,14 @@ export class ReloadTriggersService implements OnApplicationBootstrap, OnApplicat
   ) {
     const { watch, filePath } = this.config.get('dataset', { infer: true });
     if (!watch) return;
-    // Made now, before the first load ends, so that a change during it is not lost.
+    // Compared with the file as the first load found it (started by the entry point, or
+    // from now, before the first load ends), so that no change after that read is lost.
     this.watcher = new FileChangeWatcher(
       filePath,
       () => void this.datasets.reload('file change'),
       (error) =>
         this.logger.error({ msg: 'Watching the data file failed; reload with SIGHUP instead', error: error.message }),
+      { baseline: firstLoadBaseline(filePath) },
     );
   }
 
