@@ -121,10 +121,12 @@ describe('remote sources, edge cases (node dist/main.js, nginx)', () => {
     expect(await duration()).toBeGreaterThan(0.5);
   });
 
-  it('a SIGHUP during the start-up download does not end the process', async () => {
-    const big = Array.from({ length: 300 }, (_, i) => `k${i} value-${i}\n`).join('');
-    await writeFile(join(nginx.root, 'slow-start.data'), big);
-    // startServer resolves only once the port is open: this test needs the process before.
+  /**
+   * The server on a throttled download of `lines` lines, once that download has begun:
+   * startServer resolves only once the port is open, and these tests need the process before.
+   */
+  const duringStartUpDownload = async (name: string, lines: number) => {
+    await writeFile(join(nginx.root, name), Array.from({ length: lines }, (_, i) => `k${i} value-${i}\n`).join(''));
     const child = spawn(process.execPath, [MAIN], {
       cwd: ROOT,
       env: {
@@ -132,18 +134,29 @@ describe('remote sources, edge cases (node dist/main.js, nginx)', () => {
         PORT: '0',
         HOST: '127.0.0.1',
         KV_DOWNLOAD_DIR: downloads,
-        KV_DATA_URL: `${nginx.baseUrl}/throttled/slow-start.data`,
+        KV_DATA_URL: `${nginx.baseUrl}/throttled/${name}`,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       await waitFor('the download to begin', async () =>
-        (await readdir(downloads)).some((name) => name.endsWith('.part')) ? true : undefined,
+        (await readdir(downloads)).some((entry) => entry.endsWith('.part')) ? true : undefined,
       );
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
+    return { child, exited, stdout: () => stdout };
+  };
+
+  it('a SIGHUP during the start-up download does not end the process', async () => {
+    const { child, stdout } = await duringStartUpDownload('slow-start.data', 300);
+    try {
       child.kill('SIGHUP');
-      const port = await waitFor('the port', async () => /"port":(\d+)/.exec(out)?.[1]);
+      const port = await waitFor('the port', async () => /"port":(\d+)/.exec(stdout())?.[1]);
       expect(child.exitCode).toBeNull();
       const answer = await fetch(`http://127.0.0.1:${port}/keys/k299`);
       expect(await answer.json()).toEqual({ k299: 'value-299' });
@@ -164,29 +177,11 @@ describe('remote sources, edge cases (node dist/main.js, nginx)', () => {
     '%s during the start-up download stops it, leaving no partial file',
     async (signal) => {
       // About ten seconds at the throttled rate: still downloading when the signal comes.
-      const big = Array.from({ length: 3000 }, (_, i) => `k${i} value-${i}\n`).join('');
-      await writeFile(join(nginx.root, 'stopped-start.data'), big);
-      const child = spawn(process.execPath, [MAIN], {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH,
-          PORT: '0',
-          HOST: '127.0.0.1',
-          KV_DOWNLOAD_DIR: downloads,
-          KV_DATA_URL: `${nginx.baseUrl}/throttled/stopped-start.data`,
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let stdout = '';
-      child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const { child, exited, stdout } = await duringStartUpDownload('stopped-start.data', 3000);
       try {
-        await waitFor('the download to begin', async () =>
-          (await readdir(downloads)).some((name) => name.endsWith('.part')) ? true : undefined,
-        );
         child.kill(signal);
         expect(await exited).toBe(0);
-        expect(stdout).toContain('"msg":"Stopped"');
+        expect(stdout()).toContain('"msg":"Stopped"');
         expect(await readdir(downloads)).toEqual([]);
       } finally {
         child.kill('SIGKILL');
