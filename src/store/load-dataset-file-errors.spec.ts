@@ -1,5 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, closeSync, constants, openSync, truncateSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  constants,
+  openSync,
+  renameSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { chmod, mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatasetLoadError, loadDataset, scanDataFile } from './load-dataset.js';
@@ -163,3 +173,41 @@ async function loadAsUnprivileged(path: string): Promise<unknown> {
   const { type, message } = JSON.parse(output) as { type: string; message: string };
   throw type === 'DatasetLoadError' ? new DatasetLoadError(message) : new Error(`${type}: ${message}`);
 }
+
+describe('scanDataFile: a file replaced or removed while it is read', () => {
+  const lines = Array.from({ length: 2000 }, (_, i) => `key-${i} value ${i}\n`).join('');
+  const scanWhile = (path: string, act: () => void) => {
+    let acted = false;
+    const keys: string[] = [];
+    const scan = scanDataFile(path, {
+      onMalformed: 'fail',
+      readSize: 1024,
+      onEntry: (bytes, keyStart, keyEnd) => void keys.push(bytes.toString('utf8', keyStart, keyEnd)),
+      onChunk: () => {
+        if (!acted) act();
+        acted = true;
+      },
+    });
+    return { scan, keys };
+  };
+
+  // Publishing by renaming a whole file over the old one is the documented way: a load
+  // in progress finishes on the old file, whole (a reload then picks up the new one).
+  it('loads the old file, whole, when a new one is renamed over it', async () => {
+    const path = await writeData(lines);
+    const { scan, keys } = scanWhile(path, () => {
+      writeFileSync(`${path}.next`, 'other 1\n');
+      renameSync(`${path}.next`, path);
+    });
+    expect((await scan).lines).toBe(2000);
+    expect(keys).toHaveLength(2000);
+    expect(keys.at(-1)).toBe('key-1999');
+  });
+
+  it('loads the file, whole, when it is removed during the read', async () => {
+    const path = await writeData(lines);
+    const { scan, keys } = scanWhile(path, () => unlinkSync(path));
+    expect((await scan).lines).toBe(2000);
+    expect(keys).toHaveLength(2000);
+  });
+});

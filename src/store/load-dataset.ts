@@ -187,9 +187,16 @@ export async function scanDataFile(path: string, options: ScanOptions): Promise<
       sha256 = hash.digest('hex');
     }
     // Rewritten in place to the same length (`cp` over it): the size says nothing, the
-    // times do. Reading changes neither.
+    // times do, the change time too where a tool restores the modification time.
+    // Reading changes neither. A file renamed over this one, or its removal, drops its
+    // link count, which moves the change time but not the bytes read: that is no change.
     const after = await file.stat({ bigint: true });
-    if (after.mtimeNs !== opened.mtimeNs || after.ctimeNs !== opened.ctimeNs || after.size !== opened.size) {
+    const metadataOnly = after.nlink !== opened.nlink;
+    if (
+      after.mtimeNs !== opened.mtimeNs ||
+      after.size !== opened.size ||
+      (after.ctimeNs !== opened.ctimeNs && !metadataOnly)
+    ) {
       throw changedWhileRead(path, 'modified during the read');
     }
   } catch (error) {
