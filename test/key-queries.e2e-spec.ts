@@ -192,17 +192,12 @@ describe('POST /keys/_mget and GET /keys (e2e)', () => {
       ['?cursor=a&cursor=b', 'cursor must be given once'],
       ['?cursor=***', 'cursor must be the nextCursor of a previous page'],
       ['?cursor=', 'cursor must be the nextCursor of a previous page'],
+      ['?cursor=_w', 'cursor must be the nextCursor of a previous page'],
       ['?unknown=1', 'property unknown should not exist'],
     ])('%s is 400, with one message for the one problem', async (query, message) => {
       const response = await list(query);
       expect(response.statusCode).toBe(400);
       expect(response.json()).toEqual({ statusCode: 400, error: 'Bad Request', message });
-    });
-
-    it('refuses a cursor that decodes to nothing valid, naming the cursor', async () => {
-      const response = await list('?cursor=_w');
-      expect(response.statusCode).toBe(400);
-      expect(response.json().message).toMatch(/cursor/);
     });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readlink, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatasetService } from '../src/dataset/dataset.service.js';
@@ -12,6 +12,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function replaceFile(path: string, content: string): Promise<void> {
   await writeFile(`${path}.tmp`, content);
   await rename(`${path}.tmp`, path);
+}
+
+/** Resolves once process `pid` (any of its threads) has `path` open. */
+async function openedBy(pid: number, path: string, timeoutMs = 10_000): Promise<void> {
+  const target = await realpath(path);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    const links = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+    if (links.includes(target)) return;
+    await sleep(1);
+  }
+  throw new Error(`process ${pid} never had ${path} open within ${timeoutMs} ms`);
 }
 
 describe('POST /admin/reload (inject)', () => {
@@ -163,6 +176,21 @@ describe('reload triggers (node dist/main.js)', () => {
     await waitFor(async () => (await valueOf('alpha')) === '2');
     await sleep(800);
     expect(reloadsLogged()).toBe(1);
+  });
+
+  it('with KV_WATCH=true, reloads a file replaced while the server starts, after the first load opened it', async () => {
+    const file = join(dir, 'data');
+    // Large enough to stay open a while (the load reads ~50 MB), so the replacement
+    // surely comes after the load opened it and long before the watcher is made.
+    const filler = Array.from({ length: 3_000_000 }, (_, i) => `filler-${i} x`).join('\n');
+    await writeFile(file, `${filler}\nalpha 1\n`);
+    let replaced: Promise<void> | undefined;
+    server = await startServer({ KV_DATA_FILE_PATH: file, KV_WATCH: 'true' }, 20_000, [], process.execPath, (child) => {
+      replaced = openedBy(child.pid!, file).then(() => replaceFile(file, 'alpha 2\n'));
+      replaced.catch(() => undefined);
+    });
+    await replaced;
+    await waitFor(async () => (await valueOf('alpha')) === '2');
   });
 
   it('with KV_WATCH=true, reloads exactly once for a ConfigMap-style ..data symlink swap', async () => {

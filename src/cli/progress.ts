@@ -61,7 +61,11 @@ function jsonProgress(io: CliIo): Progress {
   const startedAt = Date.now();
   let lastAt = startedAt;
   let lastPhase = '';
-  /** The latest report not written yet: written before the next phase and at the end, so each phase's last line is its final count. */
+  /**
+   * The latest report held back by the throttle: written when the next phase starts and
+   * at the end, so that each phase's last line is its final count; a newer report of the
+   * same phase replaces it.
+   */
   let unwritten: { report: ProgressReport; at: number } | undefined;
   const write = (report: ProgressReport, at: number) =>
     io.stderr.write(`${JSON.stringify({ ...report, elapsedMs: at - startedAt })}\n`);
@@ -73,7 +77,7 @@ function jsonProgress(io: CliIo): Progress {
         unwritten = { report, at: now };
         return;
       }
-      if (unwritten) write(unwritten.report, unwritten.at);
+      if (unwritten && unwritten.report.phase !== report.phase) write(unwritten.report, unwritten.at);
       unwritten = undefined;
       lastAt = now;
       lastPhase = report.phase;

@@ -70,7 +70,10 @@ export const publishCommand: Command = {
     if (snapshot) await verify(input, bytes);
     const name = `${sha256.slice(0, 16)}.${snapshot ? 'kvs' : 'data'}`;
     const dir = values.dir;
-    await attempt(`cannot create the directory ${dir}`, () => mkdir(dir, { recursive: true }));
+    // mkdir -p meets EEXIST only where a part of the path is a file.
+    await attempt(`cannot create the directory ${dir}`, () => mkdir(dir, { recursive: true }), {
+      EEXIST: 'a file, not a directory, is in the way (EEXIST)',
+    });
     const dataPath = join(dir, name);
     const manifestPath = join(dir, manifestName);
     await writeAtomically(dataPath, (temporary) => copyFile(input, temporary));
@@ -140,10 +143,10 @@ async function writeAtomically(target: string, write: (temporary: string) => Pro
   }
 }
 
-async function attempt<T>(what: string, action: () => Promise<T>): Promise<T> {
+async function attempt<T>(what: string, action: () => Promise<T>, overrides?: Record<string, string>): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    throw new PublishError(`${what}: ${describeFileError(error)}`);
+    throw new PublishError(`${what}: ${describeFileError(error, overrides)}`);
   }
 }

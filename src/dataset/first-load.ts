@@ -95,6 +95,8 @@ export function takeFirstLoad(
   if (load === undefined) return undefined;
   if (load.filePath !== filePath || load.onMalformed !== onMalformed) {
     load.drop();
+    // The file is read again later: the baseline is what a watcher made then finds.
+    startedIdentity = undefined;
     // A load that finished before it was dropped still holds its memory.
     load.dataset.then(
       (dataset) => dataset.store.release?.(),

@@ -11,7 +11,7 @@ const FILE_ERROR_TEXT: Record<string, string> = {
   ENOSPC: 'no space left on the device (ENOSPC)',
   ENOTDIR: 'a part of the path is not a directory (ENOTDIR)',
   EISDIR: 'it is a directory (EISDIR)',
-  EEXIST: 'a file, not a directory, is in the way (EEXIST)',
+  EEXIST: 'it already exists (EEXIST)',
   ELOOP: 'too many symbolic links (ELOOP)',
 };
 

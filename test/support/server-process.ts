@@ -36,6 +36,8 @@ export function startServer(
   timeoutMs = 20_000,
   nodeArgs: string[] = [],
   node: string = process.execPath,
+  /** Called with the process at once, for a test that acts before the port opens. */
+  onSpawn?: (child: ChildProcess) => void,
 ): Promise<ServerProcess> {
   assertBuilt();
   const child = spawn(node, [...nodeArgs, MAIN], {
@@ -43,6 +45,7 @@ export function startServer(
     env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  onSpawn?.(child);
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (text: string) => (out += text));
