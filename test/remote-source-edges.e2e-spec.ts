@@ -66,6 +66,19 @@ describe('remote sources, edge cases (node dist/main.js, nginx)', () => {
     expect(await readdir(downloads)).toEqual([]);
   });
 
+  it.each([
+    ['a file', '', 'a file, not a directory, is in the way (EEXIST)'],
+    ['a path through a file', 'sub', 'a part of the path is not a directory (ENOTDIR)'],
+  ])('refuses a KV_DOWNLOAD_DIR that is %s, in words, at start-up', async (_case, below, why) => {
+    await writeFile(join(nginx.root, 'e1.data'), V1);
+    const file = join(downloads, 'not-a-directory');
+    await writeFile(file, 'x');
+    const dir = below ? join(file, below) : file;
+    const exit = await runToExit({ KV_DATA_URL: `${nginx.baseUrl}/e1.data`, KV_DOWNLOAD_DIR: dir });
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toBe(`kv-server: Cannot write the download of ${nginx.baseUrl}/e1.data into ${dir}: ${why}\n`);
+  });
+
   it('refuses an empty (204) manifest with a message about the manifest', async () => {
     const exit = await runToExit({ KV_MANIFEST_URL: `${nginx.baseUrl}/status/204`, KV_DOWNLOAD_DIR: downloads });
     expect(exit.code).toBe(1);

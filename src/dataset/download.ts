@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { publicUrl, withPublicUrls } from '../common/http-url.js';
+import { describeFileError } from '../store/file-errors.js';
 
 /**
  * HTTP for the remote sources: Node's own fetch (undici), which follows redirects and
@@ -140,7 +141,9 @@ export async function downloadFile(
     // KV_DOWNLOAD_DIR may be a file: the removal fails too, and must not hide why.
     await rm(partial, { force: true }).catch(() => undefined);
     if (isFileSystemError(error)) {
-      throw new DatasetSourceError(`Cannot write the download of ${publicUrl(url)} into ${dir}: ${error.message}`);
+      // In words, without the temporary file's name; EEXIST comes only from mkdir -p here.
+      const why = describeFileError(error, { EEXIST: 'a file, not a directory, is in the way (EEXIST)' });
+      throw new DatasetSourceError(`Cannot write the download of ${publicUrl(url)} into ${dir}: ${why}`);
     }
     throw error;
   } finally {
