@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { describeFileError } from '../store/file-errors.js';
+import { describeFileError, MKDIR_ERROR_TEXT } from '../store/file-errors.js';
 import { openForReading } from '../store/load-dataset.js';
 import { readHeader, readStart, SNIFF_BYTES, verifySnapshot } from '../store/snapshot/read-snapshot.js';
 import { looksLikeSnapshot } from '../store/snapshot/snapshot-format.js';
@@ -70,10 +70,7 @@ export const publishCommand: Command = {
     if (snapshot) await verify(input, bytes);
     const name = `${sha256.slice(0, 16)}.${snapshot ? 'kvs' : 'data'}`;
     const dir = values.dir;
-    // mkdir -p meets EEXIST only where a part of the path is a file.
-    await attempt(`cannot create the directory ${dir}`, () => mkdir(dir, { recursive: true }), {
-      EEXIST: 'a file, not a directory, is in the way (EEXIST)',
-    });
+    await attempt(`cannot create the directory ${dir}`, () => mkdir(dir, { recursive: true }), MKDIR_ERROR_TEXT);
     const dataPath = join(dir, name);
     const manifestPath = join(dir, manifestName);
     await writeAtomically(dataPath, (temporary) => copyFile(input, temporary));

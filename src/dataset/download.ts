@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { publicUrl, withPublicUrls } from '../common/http-url.js';
-import { describeFileError } from '../store/file-errors.js';
+import { describeFileError, MKDIR_ERROR_TEXT } from '../store/file-errors.js';
 
 /**
  * HTTP for the remote sources: Node's own fetch (undici), which follows redirects and
@@ -142,7 +142,7 @@ export async function downloadFile(
     await rm(partial, { force: true }).catch(() => undefined);
     if (isFileSystemError(error)) {
       // In words, without the temporary file's name; EEXIST comes only from mkdir -p here.
-      const why = describeFileError(error, { EEXIST: 'a file, not a directory, is in the way (EEXIST)' });
+      const why = describeFileError(error, MKDIR_ERROR_TEXT);
       throw new DatasetSourceError(`Cannot write the download of ${publicUrl(url)} into ${dir}: ${why}`);
     }
     throw error;

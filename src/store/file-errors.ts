@@ -22,3 +22,8 @@ export function describeFileError(error: unknown, overrides: Record<string, stri
   if (text !== undefined) return text;
   return error instanceof Error ? error.message : String(error);
 }
+
+/** For `mkdir -p`, which meets EEXIST only where a part of the path is a file. */
+export const MKDIR_ERROR_TEXT: Record<string, string> = {
+  EEXIST: 'a file, not a directory, is in the way (EEXIST)',
+};

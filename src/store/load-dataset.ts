@@ -191,11 +191,11 @@ export async function scanDataFile(path: string, options: ScanOptions): Promise<
     // Reading changes neither. A file renamed over this one, or its removal, drops its
     // link count, which moves the change time but not the bytes read: that is no change.
     const after = await file.stat({ bigint: true });
-    const metadataOnly = after.nlink !== opened.nlink;
+    const linksChanged = after.nlink !== opened.nlink;
     if (
       after.mtimeNs !== opened.mtimeNs ||
       after.size !== opened.size ||
-      (after.ctimeNs !== opened.ctimeNs && !metadataOnly)
+      (after.ctimeNs !== opened.ctimeNs && !linksChanged)
     ) {
       throw changedWhileRead(path, 'modified during the read');
     }
