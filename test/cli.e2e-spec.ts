@@ -125,6 +125,24 @@ describe('kv-server build and inspect', () => {
     expect(reading.at(-1)).toMatchObject({ bytes: 11, totalBytes: 11, lines: 3 });
   });
 
+  it('shows every phase of an empty input, each at its final count', async () => {
+    const input = join(dir, 'empty.data');
+    await writeFile(input, '');
+    const output = join(dir, 'empty.kvs');
+    const build = await cli(['build', input, '-o', output]);
+    expect(build.code).toBe(0);
+    const progress = build.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(progress.find(({ phase }) => phase === 'reading')).toMatchObject({ bytes: 0, totalBytes: 0, lines: 0 });
+    const written = statSync(output).size;
+    expect(progress.filter(({ phase }) => phase === 'writing').at(-1)).toMatchObject({
+      bytes: written,
+      totalBytes: written,
+    });
+  });
+
   it('refuses a malformed input under "fail" with the server\'s message, writing nothing', async () => {
     const input = join(dir, 'malformed.txt');
     await writeFile(input, 'good 1\nlonely\n bad key\n');

@@ -36,6 +36,8 @@ export async function buildCompactStoreFromText(path: string, options: TextBuild
     onOpen: (size) => {
       totalBytes = size;
       builder = new CompactStoreBuilder({ expectedBytes: size, segmentSize: options.segmentSize });
+      // Nothing parsed yet: a progress display starts at 0%, and an empty file still shows its reading.
+      options.onParsed?.(0, size, 0);
     },
     onChunk: (chunk, bytes) => {
       // Asked for a snapshot (`kv-server build` on its own output, intact or damaged), or
