@@ -1,40 +1,20 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../src/create-app.js';
 import { ClientRolesService } from '../src/access/client-roles.service.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import {
+  ADMIN_TOKEN,
+  BILLING_KEY,
+  bearer,
+  DATA,
+  HR_KEY,
+  OPS_KEY,
+  RULES,
+  sha256,
+} from './support/client-roles-fixture.js';
 
 /** Client roles (KV_ACCESS_FILE) through the application: who gets what, and why not. */
-const DATA = [
-  'billing/invoice-1001 paid',
-  'billing/invoice-1002 open',
-  'hr/employee-7 Ada',
-  'hr/employee-8 Grace',
-  'shared/holidays 2026-12-25',
-  'billing-archive/2019 old',
-  ...Array.from({ length: 12 }, (_, i) => `hr/x${i} ${i}`),
-].join('\n');
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const BILLING_KEY = 'billing-key-6c1f';
-const HR_KEY = 'hr-key-0b9e';
-const OPS_KEY = 'ops-key-73aa';
-const ADMIN_TOKEN = 'admin-token-2d8c';
-const RULES = `clients:
-  - id: billing
-    keySha256: ${sha256(BILLING_KEY)}
-    prefixes: ["billing/", "shared/", "billing/invoice-"]
-  - id: hr
-    keySha256: ${sha256(HR_KEY)}
-    prefixes: ["hr/", "shared/"]
-    operations: [lookup, list]
-  - id: ops
-    keySha256: ${sha256(OPS_KEY)}
-    prefixes: [""]
-    operations: [reload]
-`;
-const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 describe('client roles', () => {
   let testApp: TestApp;
@@ -281,34 +261,5 @@ describe('client roles', () => {
     expect((await get('/keys/hr/employee-7', HR_KEY)).statusCode).toBe(200);
     expect((await get('/keys/hr/employee-7', newKey)).statusCode).toBe(401);
     expect(await readFile(accessFile, 'utf8')).toBe(RULES);
-  });
-});
-
-describe('KV_ACCESS_FILE at start-up', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kv-roles-config-'));
-    await writeFile(join(dir, 'data'), 'a 1\n');
-    await writeFile(join(dir, 'good.yaml'), RULES);
-    await writeFile(
-      join(dir, 'bad.yaml'),
-      `clients:\n  - id: a\n    keySha256: ${sha256('a')}\n    prefixes: [""]\n    operations: [write]\n`,
-    );
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
-  const start = (env: Record<string, string>) =>
-    createApp({ LOG_LEVEL: 'silent', KV_DATA_FILE_PATH: join(dir, 'data'), ...env });
-
-  it.each(['KV_API_KEYS', 'KV_API_KEYS_FILE'])('refuses it together with %s, naming both', async (name) => {
-    await expect(start({ KV_ACCESS_FILE: join(dir, 'good.yaml'), [name]: join(dir, 'data') })).rejects.toThrow(
-      `KV_ACCESS_FILE and ${name} are both set`,
-    );
-  });
-
-  it('stops on a bad file with a message naming the entry and the problem', async () => {
-    await expect(start({ KV_ACCESS_FILE: join(dir, 'bad.yaml') })).rejects.toThrow(
-      /KV_ACCESS_FILE=".*bad\.yaml": clients\[0\] \(id "a"\): unknown operation "write"/,
-    );
-    await expect(start({ KV_ACCESS_FILE: join(dir, 'missing.yaml') })).rejects.toThrow(/cannot be read \(ENOENT\)/);
   });
 });
