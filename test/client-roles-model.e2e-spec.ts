@@ -14,7 +14,7 @@ import { startTestApp, type TestApp } from './support/test-app.js';
  * The model compares UTF-8 bytes; the server its own way.
  */
 // No '.': inject resolves dot segments, `%2E` included, as WHATWG URLs do (a real
-// client's raw `..` reaches the server: client-roles.e2e-spec.ts tests those with node:http).
+// client's raw `..` reaches the server: client-roles-server.e2e-spec.ts tests those with node:http).
 const ALPHABET = ['a', 'b', '/', '%', 'é', '😀', 'Z', '+', '~'];
 const keyText = (maxLength: number) =>
   fc.array(fc.constantFrom(...ALPHABET), { minLength: 1, maxLength }).map((chars) => chars.join(''));
