@@ -13,6 +13,11 @@ export interface CompactStoreOptions {
   expectedBytes?: number;
   /** Replaces the key hash; for tests that force collisions. Look-ups must use the same one. */
   hash?: KeyHash;
+  /**
+   * Flag the values that need escaping in JSON as they are added (default true; a
+   * snapshot needs the flags). False leaves it to look-ups: see CompactStoreParts.escapeFlags.
+   */
+  escapeFlags?: boolean;
 }
 
 /** Every part of the store but the key order, and how many keys it has: see `finish`. */
@@ -48,6 +53,7 @@ const CR = 0x0d;
 export class CompactStoreBuilder implements StoreBuilder {
   private readonly maxSegmentSize: number;
   private readonly hash: KeyHash;
+  private readonly escapeFlags: boolean;
   private readonly segments: Buffer[] = [];
   private readonly segmentFirstEntry: number[] = [];
   private segment: Buffer = Buffer.alloc(0);
@@ -70,6 +76,7 @@ export class CompactStoreBuilder implements StoreBuilder {
     this.maxSegmentSize = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
     assertSegmentSize(this.maxSegmentSize);
     this.hash = options.hash ?? fnv1aHash;
+    this.escapeFlags = options.escapeFlags ?? true;
     const expectedBytes = options.expectedBytes ?? 0;
     // Slack for the chunk tails (partial lines) that are copied twice.
     this.nextSegmentSize = clamp(expectedBytes + expectedBytes / 64, SMALLEST_SEGMENT, this.maxSegmentSize);
@@ -132,14 +139,11 @@ export class CompactStoreBuilder implements StoreBuilder {
       // The line ends in LF or CRLF here (else the parser would have carried it over).
       if (bytes[valueEnd] === CR) this.segment[this.chunkOffset + valueEnd] = LF;
       const valueStart = this.chunkOffset + keyEnd + 1;
-      needsEscape = valueNeedsJsonEscapeInWords(
-        this.segment,
-        this.segmentWords,
-        valueStart,
-        this.chunkOffset + valueEnd,
-      );
+      needsEscape =
+        this.escapeFlags &&
+        valueNeedsJsonEscapeInWords(this.segment, this.segmentWords, valueStart, this.chunkOffset + valueEnd);
     } else {
-      needsEscape = valueNeedsJsonEscape(bytes, keyEnd + 1, valueEnd);
+      needsEscape = this.escapeFlags && valueNeedsJsonEscape(bytes, keyEnd + 1, valueEnd);
       recordStart = this.lineInPlace(bytes, keyStart, valueEnd) ?? this.copyLine(bytes, keyStart, valueEnd);
     }
     if (this.entryCount === this.recordOffsets.length) this.growEntryArrays();
@@ -183,6 +187,7 @@ export class CompactStoreBuilder implements StoreBuilder {
       recordOffsets: records.recordOffsets,
       hashSlots: index.slots,
       tagBits: index.tagBits,
+      escapeFlags: this.escapeFlags,
     };
   }
 

@@ -70,6 +70,7 @@ export async function readSnapshotParts(
     hashSlots: words(3),
     tagBits: header.tagBits,
     segments: memory.slice(4),
+    escapeFlags: true,
   };
   checkSegments(path, header, parts);
   return parts;
