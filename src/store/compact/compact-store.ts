@@ -16,7 +16,7 @@ export interface CompactStoreParts {
   /**
    * Whether bit 31 of each record offset says if its value needs escaping in JSON (see
    * json-escape.ts). The server's text loader leaves it out, which saves a scan of every
-   * value byte (an eighth of a 10M-line load), and `getJsonEntry` then checks the value
+   * value byte (about a fifth of a 10M-line load), and `getJsonEntry` then checks the value
    * it has just decoded; a snapshot always has the flags.
    */
   escapeFlags: boolean;
