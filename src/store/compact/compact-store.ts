@@ -1,5 +1,6 @@
 import type { KeyValueStore } from '../key-value-store.js';
 import { HashIndex } from './hash-index.js';
+import { stringNeedsJsonEscape } from './json-escape.js';
 import { fnv1aHash, type KeyHash } from './key-hash.js';
 import { RecordCursor, SPACE, TAB } from './record-cursor.js';
 
@@ -21,10 +22,6 @@ export interface CompactStoreParts {
    */
   escapeFlags: boolean;
 }
-
-/** What JSON.stringify escapes in a string decoded from valid UTF-8 (no lone surrogates). */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
-const NEEDS_JSON_ESCAPE = /["\\\u0000-\u001f]/;
 
 /** String.prototype.isWellFormed (Node 20+) is missing from the ES2023 typings. */
 type MaybeWellFormed = string & { isWellFormed(): boolean };
@@ -116,7 +113,7 @@ export class CompactStore implements KeyValueStore {
     // Most values are their own JSON string body (the builder flags those that are not,
     // or, without flags, the value is tested here: a few ns for a short value).
     // A string, not a Buffer: Node then writes the head and the body in one piece.
-    const needsEscape = this.escapeFlags ? records.valueNeedsJsonEscape(id) : NEEDS_JSON_ESCAPE.test(value);
+    const needsEscape = this.escapeFlags ? records.valueNeedsJsonEscape(id) : stringNeedsJsonEscape(value);
     return needsEscape ? `{${JSON.stringify(key)}:${JSON.stringify(value)}}` : `{${JSON.stringify(key)}:"${value}"}`;
   }
 

@@ -37,3 +37,11 @@ export function valueNeedsJsonEscapeInWords(bytes: Buffer, words: Uint32Array, s
   }
   return valueNeedsJsonEscape(bytes, endWord * 4, end);
 }
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it looks for
+const NEEDS_JSON_ESCAPE = /["\\\u0000-\u001f]/;
+
+/** valueNeedsJsonEscape for a value already decoded (from valid UTF-8, so no lone surrogates). */
+export function stringNeedsJsonEscape(value: string): boolean {
+  return NEEDS_JSON_ESCAPE.test(value);
+}
