@@ -68,11 +68,11 @@ describe('kv-server build and inspect', () => {
 
     const inspect = await cli(['inspect', output]);
     expect(inspect.code).toBe(0);
-    expect(inspect.stdout).toMatch(/^ {2}format version {9}1$/m);
+    expect(inspect.stdout).toMatch(/^ {2}format version {9}2$/m);
     expect(inspect.stdout).toMatch(/^ {2}keys {19}10012$/m);
     expect(inspect.stdout).toMatch(new RegExp(`^  dataset version {8}${version}$`, 'm'));
     expect(inspect.stdout).toMatch(/^ {2}source {17}example\.data, 531712 bytes$/m);
-    expect(inspect.stdout).toMatch(/^ {2}checksums {14}ok \(header and \d+ sections\)$/m);
+    expect(inspect.stdout).toMatch(/^ {2}checksums {14}ok \(header and \d+ sections, xxh64\)$/m);
   });
 
   it('prints JSON with --json, and progress as JSON lines on stderr when it is not a terminal', async () => {
@@ -104,7 +104,8 @@ describe('kv-server build and inspect', () => {
 
     const inspect = JSON.parse((await cli(['inspect', output, '--json', '--no-progress'])).stdout);
     expect(inspect).toMatchObject({
-      formatVersion: 1,
+      formatVersion: 2,
+      checksum: 'xxh64',
       keys: 10012,
       version: reference.summary.version,
       checksums: 'ok',

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { assertRegularFile, datasetVersion, DatasetLoadError, openForReading } from '../store/load-dataset.js';
 import { readHeader, readStart, verifySnapshot } from '../store/snapshot/read-snapshot.js';
+import { checksumName } from '../store/snapshot/section-checksum.js';
 import { SECTION_NAMES, type SnapshotHeader } from '../store/snapshot/snapshot-format.js';
 import { EXIT_OK, parseCommandLine, UsageError, type CliIo, type Command } from './command.js';
 import { createProgress } from './progress.js';
@@ -60,11 +61,12 @@ export const inspectCommand: Command = {
       duplicatesOverridden: header.duplicatesOverridden,
       malformedSkipped: header.malformedSkipped,
       builtAt: new Date(header.builtAt).toISOString(),
-      sections: header.sections.map(({ kind, offset, length, crc32 }) => ({
+      checksum: checksumName(header.formatVersion),
+      sections: header.sections.map(({ kind, offset, length, checksum }) => ({
         name: SECTION_NAMES[kind],
         offset,
         length,
-        crc32: crc32.toString(16).padStart(8, '0'),
+        checksum: checksum.toString(16).padStart(header.formatVersion >= 2 ? 16 : 8, '0'),
       })),
       checksums: 'ok',
     };
@@ -84,6 +86,7 @@ function describe(r: {
   duplicatesOverridden: number;
   malformedSkipped: number;
   builtAt: string;
+  checksum: string;
   sections: unknown[];
 }): string {
   return [
@@ -98,7 +101,7 @@ function describe(r: {
     `  duplicates overridden  ${r.duplicatesOverridden}`,
     `  malformed skipped      ${r.malformedSkipped}`,
     `  built at               ${r.builtAt}`,
-    `  checksums              ok (header and ${r.sections.length} sections)`,
+    `  checksums              ok (header and ${r.sections.length} sections, ${r.checksum})`,
     '',
   ].join('\n');
 }

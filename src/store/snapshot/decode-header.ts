@@ -84,7 +84,8 @@ export function decodeHeader(path: string, start: Buffer, actualFileBytes: numbe
       kind: header.readUInt32LE(at),
       offset: safeNumber(header.readBigUInt64LE(at + 8)),
       length: safeNumber(header.readBigUInt64LE(at + 16)),
-      crc32: header.readUInt32LE(at + 24),
+      // Format 1 kept a CRC-32 here and zero after it; from 2, a u64.
+      checksum: formatVersion === 1 ? BigInt(header.readUInt32LE(at + 24)) : header.readBigUInt64LE(at + 24),
     });
   }
   const decoded: SnapshotHeader = {

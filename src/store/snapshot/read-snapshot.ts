@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
-import { crc32 } from 'node:zlib';
 import type { CompactStoreParts } from '../compact/compact-store.js';
 import { decodeHeader } from './decode-header.js';
+import { sectionChecksum } from './section-checksum.js';
 import {
   describeSectionDamage,
   FIXED_HEADER_BYTES,
@@ -98,7 +98,7 @@ interface Piece {
 /**
  * Reads the sections in pieces, READS_IN_FLIGHT at a time, into the memory `target`
  * gives for each piece (at least the piece's length), and checks each section's
- * CRC-32 once its last piece is in. Pieces are checksummed in file order.
+ * checksum once its last piece is in. Pieces are checksummed in file order.
  */
 async function readSections(
   path: string,
@@ -118,9 +118,9 @@ async function readSections(
     await readExactly(file, memory, header.sections[piece.section].offset + piece.offsetInSection, path);
     return memory;
   };
+  const checksum = await sectionChecksum(header.formatVersion);
   const inFlight: Promise<Uint8Array>[] = [];
   let issued = 0;
-  let crc = 0;
   try {
     while (issued < pieces.length && inFlight.length < READS_IN_FLIGHT) inFlight.push(read(pieces[issued++]));
     for (let done = 0; done < pieces.length; done++) {
@@ -128,9 +128,10 @@ async function readSections(
       if (issued < pieces.length) inFlight.push(read(pieces[issued++]));
       const piece = pieces[done];
       const section: SnapshotSection = header.sections[piece.section];
-      crc = crc32(memory, piece.offsetInSection === 0 ? 0 : crc);
+      if (piece.offsetInSection === 0) checksum.start();
+      checksum.update(memory);
       const end = piece.offsetInSection + piece.length;
-      if (end === section.length && crc !== section.crc32) {
+      if (end === section.length && checksum.finish() !== section.checksum) {
         throw new SnapshotError(path, describeSectionDamage(section, piece.section));
       }
       onProgress?.({ bytes: section.offset + end, totalBytes: header.fileBytes });

@@ -1,81 +1,25 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
-import { buildCompactStoreFromText } from '../compact/build-from-text.js';
 import { loadSnapshot } from './load-snapshot.js';
 import { DatasetLoadError, loadDataset } from '../load-dataset.js';
-import { writeSnapshot } from './write-snapshot.js';
+import { buildTestSnapshot, headerLength, LAYOUT, resealHeader, sectionsOf } from './snapshot.test-helpers.js';
 
-/**
- * Every way a snapshot can be damaged is refused with one paragraph that names the file
- * and the problem. The header layout used to forge files here is written out from
- * docs/snapshot-format.md, not taken from the code under test.
- */
-const LAYOUT = {
-  magic: 0,
-  formatVersion: 8,
-  headerLength: 12,
-  fileLength: 16,
-  keys: 80,
-  entries: 88,
-  duplicates: 96,
-  sectionCount: 116,
-  nameLength: 120,
-  fixedBytes: 128,
-  sectionEntryBytes: 32,
-};
-
+/** Every way a snapshot can be damaged is refused with one paragraph that names the file and the problem. */
 let dir: string;
 let original: Buffer;
 let counter = 0;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kv-snapshot-damage-'));
-  const textPath = join(dir, 'source.txt');
-  await writeFile(textPath, Array.from({ length: 60 }, (_, i) => `key-${i} value ${i} é\n`).join('') + 'key-1 again\n');
+  const text = Array.from({ length: 60 }, (_, i) => `key-${i} value ${i} é\n`).join('') + 'key-1 again\n';
   // Small segments: the records are spread over several sections, each of which is damaged in turn.
-  const { store, scan } = await buildCompactStoreFromText(textPath, { onMalformed: 'fail', segmentSize: 400 });
-  const snapshotPath = join(dir, 'intact.kvs');
-  await writeSnapshot(snapshotPath, store, {
-    sha256: scan.sha256,
-    bytes: scan.bytes,
-    path: textPath,
-    lines: scan.lines,
-    malformedSkipped: 0,
-  });
-  original = await readFile(snapshotPath);
+  original = await buildTestSnapshot(dir, text, 400);
 });
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-interface Section {
-  index: number;
-  offset: number;
-  length: number;
-}
-
-function headerLength(bytes: Buffer): number {
-  return bytes.readUInt32LE(LAYOUT.headerLength);
-}
-
-function sectionsOf(bytes: Buffer): Section[] {
-  const nameLength = bytes.readUInt32LE(LAYOUT.nameLength);
-  const tableStart = Math.ceil((LAYOUT.fixedBytes + nameLength) / 8) * 8;
-  return Array.from({ length: bytes.readUInt32LE(LAYOUT.sectionCount) }, (_, index) => {
-    const at = tableStart + index * LAYOUT.sectionEntryBytes;
-    return { index, offset: Number(bytes.readBigUInt64LE(at + 8)), length: Number(bytes.readBigUInt64LE(at + 16)) };
-  });
-}
-
-/** Recomputes the header's CRC-32 (bytes 8 to its last 4, which hold it), as a forger would. */
-function resealHeader(bytes: Buffer): Buffer {
-  const end = headerLength(bytes);
-  bytes.writeUInt32LE(crc32(bytes.subarray(8, end - 4)), end - 4);
-  return bytes;
-}
 
 async function damaged(bytes: Buffer): Promise<string> {
   const path = join(dir, `damaged-${++counter}.kvs`);
@@ -174,7 +118,7 @@ describe('a damaged snapshot is refused, never loaded or crashed on', () => {
     const bytes = Buffer.from(original);
     bytes.writeUInt32LE(3, LAYOUT.formatVersion);
     expect(await refusal(await damaged(resealHeader(bytes)))).toMatch(
-      'it was made by a newer kv-server: format 3, this one reads 1 only. Read it with that kv-server or a later one, or build it again with this one.',
+      'it was made by a newer kv-server: format 3, this one reads 1-2. Read it with that kv-server or a later one, or build it again with this one.',
     );
   });
 

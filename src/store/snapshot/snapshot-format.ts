@@ -12,9 +12,12 @@ import { DatasetLoadError } from '../load-dataset.js';
 
 /** PNG's trick: a non-ASCII first byte, "KVS", then CR LF, Ctrl-Z, LF, which any text-mode mangling changes. */
 export const SNAPSHOT_MAGIC = Buffer.from([0x89, 0x4b, 0x56, 0x53, 0x0d, 0x0a, 0x1a, 0x0a]);
-/** The version this release writes. It reads every version from 1 to this one. */
-export const SNAPSHOT_FORMAT_VERSION = 1;
-export const OLDEST_READABLE_VERSION = 1;
+/**
+ * The version this release writes. It reads every version from 1 to this one; 2
+ * changed the sections' checksum from CRC-32 to XXH64 (section-checksum.ts).
+ */
+export const SNAPSHOT_FORMAT_VERSION: number = 2;
+export const OLDEST_READABLE_VERSION: number = 1;
 
 /** Bytes of the header before the source name: see the table in docs/snapshot-format.md. */
 export const FIXED_HEADER_BYTES = 128;
@@ -49,7 +52,8 @@ export interface SnapshotSection {
   kind: SectionKind;
   offset: number;
   length: number;
-  crc32: number;
+  /** Its checksum (section-checksum.ts): XXH64, or CRC-32 in a format 1 file. */
+  checksum: bigint;
 }
 
 /** What the header says. */
@@ -127,7 +131,7 @@ export function encodeHeader(fields: SnapshotHeaderFields, sections: readonly Sn
     header.writeUInt32LE(section.kind, at);
     header.writeBigUInt64LE(BigInt(section.offset), at + 8);
     header.writeBigUInt64LE(BigInt(section.length), at + 16);
-    header.writeUInt32LE(section.crc32, at + 24);
+    header.writeBigUInt64LE(section.checksum, at + 24);
     at += SECTION_ENTRY_BYTES;
   }
   header.writeUInt32LE(headerChecksum(header), size - 4);

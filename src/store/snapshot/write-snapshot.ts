@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
-import { crc32 } from 'node:zlib';
 import type { CompactStore } from '../compact/compact-store.js';
 import type { HashedParts } from '../compact/compact-store-builder.js';
 import { describeFileError } from '../file-errors.js';
+import { sectionChecksum, type SectionChecksum } from './section-checksum.js';
 import {
   encodeHeader,
   headerSize,
   layOutSections,
   SectionKind,
+  SNAPSHOT_FORMAT_VERSION,
   type SnapshotHeader,
   type SnapshotSection,
 } from './snapshot-format.js';
@@ -86,6 +87,7 @@ export class SnapshotWriter {
     /** The text file's name, which the header records (and whose length sets the header's). */
     private readonly sourceName: string,
     private file: FileHandle | undefined,
+    private readonly checksum: SectionChecksum,
     private readonly onProgress?: (progress: WriteProgress) => void,
   ) {}
 
@@ -101,9 +103,10 @@ export class SnapshotWriter {
       throw new SnapshotWriteError(`Cannot write snapshot "${outputPath}": it is a directory; name a file in it.`);
     }
     const temporary = join(dirname(outputPath), `.${basename(outputPath)}.${randomBytes(6).toString('hex')}.tmp`);
+    const checksum = await sectionChecksum(SNAPSHOT_FORMAT_VERSION);
     try {
       const file = await open(temporary, 'wx', 0o644);
-      return new SnapshotWriter(outputPath, temporary, basename(sourcePath), file, onProgress);
+      return new SnapshotWriter(outputPath, temporary, basename(sourcePath), file, checksum, onProgress);
     } catch (error) {
       throw new SnapshotWriteError(`Cannot write snapshot "${outputPath}": ${describe(error)}.`);
     }
@@ -135,7 +138,7 @@ export class SnapshotWriter {
     });
     const sections = placed.sections.map((section, i) => {
       const data = contents[i].data;
-      return { ...section, crc32: data ? crc32(data) : 0 };
+      return { ...section, checksum: this.checksumOf(data ?? new Uint8Array(0)) };
     });
     this.layout = {
       sections,
@@ -159,7 +162,7 @@ export class SnapshotWriter {
       const orderIndex = layout.sections.findIndex(({ kind }) => kind === SectionKind.KeyOrder);
       const order = bytesOf(parts.order);
       this.issue(order, layout.sections[orderIndex].offset);
-      layout.sections[orderIndex].crc32 = crc32(order);
+      layout.sections[orderIndex].checksum = this.checksumOf(order);
       await Promise.all(this.pending);
       if (this.firstError !== undefined) throw this.firstError;
       const fields = {
@@ -205,6 +208,12 @@ export class SnapshotWriter {
     this.file = undefined;
     await file?.close().catch(() => undefined);
     await rm(this.temporary, { force: true });
+  }
+
+  private checksumOf(data: Uint8Array): bigint {
+    this.checksum.start();
+    this.checksum.update(data);
+    return this.checksum.finish();
   }
 
   private issue(data: Uint8Array, position: number): void {
