@@ -8,8 +8,6 @@ export interface TextBuildOptions {
   onMalformed: MalformedPolicy;
   readSize?: number;
   segmentSize?: number;
-  /** Flag the values that need escaping in JSON (default true): see CompactStoreOptions.escapeFlags. */
-  escapeFlags?: boolean;
   /** After every chunk is parsed: bytes read so far, the file's size, lines counted so far. */
   onParsed?: (bytes: number, totalBytes: number, lines: number) => void;
   /** Once the file is read, before the indexes are built. */
@@ -40,7 +38,6 @@ export async function buildCompactStoreFromText(path: string, options: TextBuild
       builder = new CompactStoreBuilder({
         expectedBytes: size,
         segmentSize: options.segmentSize,
-        escapeFlags: options.escapeFlags,
       });
       // Nothing parsed yet: a progress display starts at 0%, and an empty file still shows its reading.
       options.onParsed?.(0, size, 0);

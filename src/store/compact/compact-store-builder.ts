@@ -2,9 +2,8 @@ import type { StoreBuilder } from '../key-value-store.js';
 import { CompactStore, type CompactStoreParts } from './compact-store.js';
 import { HashIndex, MAX_ENTRIES } from './hash-index.js';
 import { fnv1aHash, type KeyHash } from './key-hash.js';
-import { valueNeedsJsonEscape, valueNeedsJsonEscapeInWords } from './json-escape.js';
 import { sortEntriesByKey } from './key-order.js';
-import { LF, MAX_SEGMENT_SIZE, NEEDS_ESCAPE_BIT, RecordCursor } from './record-cursor.js';
+import { LF, MAX_SEGMENT_SIZE, RecordCursor } from './record-cursor.js';
 
 export interface CompactStoreOptions {
   /** Largest segment in bytes (default and most: 2 GiB). A longer line gets a segment of its own. */
@@ -13,11 +12,6 @@ export interface CompactStoreOptions {
   expectedBytes?: number;
   /** Replaces the key hash; for tests that force collisions. Look-ups must use the same one. */
   hash?: KeyHash;
-  /**
-   * Flag the values that need escaping in JSON as they are added (default true; a
-   * snapshot needs the flags). False leaves it to look-ups: see CompactStoreParts.escapeFlags.
-   */
-  escapeFlags?: boolean;
 }
 
 /** Every part of the store but the key order, and how many keys it has: see `finish`. */
@@ -53,12 +47,9 @@ const CR = 0x0d;
 export class CompactStoreBuilder implements StoreBuilder {
   private readonly maxSegmentSize: number;
   private readonly hash: KeyHash;
-  private readonly escapeFlags: boolean;
   private readonly segments: Buffer[] = [];
   private readonly segmentFirstEntry: number[] = [];
   private segment: Buffer = Buffer.alloc(0);
-  /** The current segment's memory as 32-bit words, for valueNeedsJsonEscapeInWords. */
-  private segmentWords = new Uint32Array(0);
   private segmentUsed = 0;
   private nextSegmentSize: number;
   /** The chunk `acceptChunk` copied, and where its first byte went in `segment`. */
@@ -76,7 +67,6 @@ export class CompactStoreBuilder implements StoreBuilder {
     this.maxSegmentSize = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
     assertSegmentSize(this.maxSegmentSize);
     this.hash = options.hash ?? fnv1aHash;
-    this.escapeFlags = options.escapeFlags ?? true;
     const expectedBytes = options.expectedBytes ?? 0;
     // Slack for the chunk tails (partial lines) that are copied twice.
     this.nextSegmentSize = clamp(expectedBytes + expectedBytes / 64, SMALLEST_SEGMENT, this.maxSegmentSize);
@@ -133,22 +123,17 @@ export class CompactStoreBuilder implements StoreBuilder {
     if (this.finished) throw new Error('CompactStoreBuilder.add() after finish()');
     const keyLength = keyEnd - keyStart;
     let recordStart: number;
-    let needsEscape: boolean;
     if (bytes === this.chunk) {
       recordStart = this.chunkOffset + keyStart;
       // The line ends in LF or CRLF here (else the parser would have carried it over).
       if (bytes[valueEnd] === CR) this.segment[this.chunkOffset + valueEnd] = LF;
-      const valueStart = this.chunkOffset + keyEnd + 1;
-      needsEscape =
-        this.escapeFlags &&
-        valueNeedsJsonEscapeInWords(this.segment, this.segmentWords, valueStart, this.chunkOffset + valueEnd);
     } else {
-      needsEscape = this.escapeFlags && valueNeedsJsonEscape(bytes, keyEnd + 1, valueEnd);
       recordStart = this.lineInPlace(bytes, keyStart, valueEnd) ?? this.copyLine(bytes, keyStart, valueEnd);
     }
     if (this.entryCount === this.recordOffsets.length) this.growEntryArrays();
     const id = this.entryCount++;
-    this.recordOffsets[id] = needsEscape ? (recordStart | NEEDS_ESCAPE_BIT) >>> 0 : recordStart;
+    // No JSON-escape flag in bit 31: a look-up tests the value it decodes (CompactStoreParts.escapeFlags).
+    this.recordOffsets[id] = recordStart;
     this.narrowCommonPrefix(id, bytes, keyStart, keyLength);
   }
 
@@ -187,7 +172,7 @@ export class CompactStoreBuilder implements StoreBuilder {
       recordOffsets: records.recordOffsets,
       hashSlots: index.slots,
       tagBits: index.tagBits,
-      escapeFlags: this.escapeFlags,
+      escapeFlags: false,
     };
   }
 
@@ -282,7 +267,6 @@ export class CompactStoreBuilder implements StoreBuilder {
     if (this.segments.length > 0) this.segments[this.segments.length - 1] = this.segment.subarray(0, this.segmentUsed);
     const memory = new ArrayBuffer(size);
     this.segment = Buffer.from(memory);
-    this.segmentWords = new Uint32Array(memory, 0, size >>> 2);
     this.segmentUsed = 0;
     this.segments.push(this.segment);
     this.segmentFirstEntry.push(this.entryCount);

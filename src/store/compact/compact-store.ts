@@ -15,10 +15,10 @@ export interface CompactStoreParts {
   /** Ids of the live entries in ascending key-byte order. */
   order: Uint32Array;
   /**
-   * Whether bit 31 of each record offset says if its value needs escaping in JSON (see
-   * json-escape.ts). The server's text loader leaves it out, which saves a scan of every
-   * value byte (about a fifth of a 10M-line load), and `getJsonEntry` then checks the value
-   * it has just decoded; a snapshot always has the flags.
+   * Whether bit 31 of each record offset says if its value needs escaping in JSON: true
+   * only for a format 1 snapshot, whose builder flagged them. Nothing sets them any more:
+   * flagging took a scan of every value byte (about a fifth of a 10M-line load), and
+   * `getJsonEntry` tests the value it has just decoded instead (json-escape.ts).
    */
   escapeFlags: boolean;
 }
@@ -110,8 +110,8 @@ export class CompactStore implements KeyValueStore {
     if (id < 0) return undefined;
     const records = this.records;
     const value = records.locatedValue();
-    // Most values are their own JSON string body (the builder flags those that are not,
-    // or, without flags, the value is tested here: a few ns for a short value).
+    // Most values are their own JSON string body; the value is tested here (a few ns for a
+    // short one), or a format 1 snapshot's flag says.
     // A string, not a Buffer: Node then writes the head and the body in one piece.
     const needsEscape = this.escapeFlags ? records.valueNeedsJsonEscape(id) : stringNeedsJsonEscape(value);
     return needsEscape ? `{${JSON.stringify(key)}:${JSON.stringify(value)}}` : `{${JSON.stringify(key)}:"${value}"}`;

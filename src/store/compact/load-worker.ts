@@ -40,8 +40,6 @@ async function load(request: LoadRequest): Promise<Loaded> {
     onMalformed: request.onMalformed,
     readSize: request.readSize,
     segmentSize: request.segmentSize,
-    // Look-ups test a value for JSON escaping themselves: the load skips a pass over every value byte.
-    escapeFlags: false,
     onParsed: report,
   });
   const { parts, transferList } = store.toParts();

@@ -70,7 +70,8 @@ export async function readSnapshotParts(
     hashSlots: words(3),
     tagBits: header.tagBits,
     segments: memory.slice(4),
-    escapeFlags: true,
+    // Only format 1 flagged the values that need escaping in JSON (docs/snapshot-format.md).
+    escapeFlags: header.formatVersion === 1,
   };
   checkSegments(path, header, parts);
   return parts;

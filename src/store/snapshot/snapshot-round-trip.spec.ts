@@ -172,18 +172,6 @@ describe('a snapshot', () => {
     expect((await readdir(dir)).sort()).toEqual(before);
   });
 
-  it('refuses a store built without JSON-escape flags (a reader trusts them), leaving nothing behind', async () => {
-    const { store, scan } = await buildCompactStoreFromText((await textAndSnapshot('a "1"\n')).textPath, {
-      onMalformed: 'fail',
-      escapeFlags: false,
-    });
-    const outputDir = join(dir, 'no-flags');
-    await mkdir(outputDir);
-    const source = { sha256: scan.sha256, bytes: scan.bytes, path: 'a.txt', lines: 1, malformedSkipped: 0 };
-    await expect(writeSnapshot(join(outputDir, 'out.kvs'), store, source)).rejects.toThrow(/JSON-escape flags/);
-    expect(await readdir(outputDir)).toEqual([]);
-  });
-
   it('fails as a write does when its progress callback throws, leaving nothing behind', async () => {
     const { store, scan } = await buildCompactStoreFromText((await textAndSnapshot('a 1\nb 2\n')).textPath, {
       onMalformed: 'fail',

@@ -12,13 +12,21 @@ import { buildTestSnapshot, LAYOUT, resealHeader, sectionsOf } from './snapshot.
  * The section checksums as docs/snapshot-format.md defines them: XXH64 (seed 0) as a
  * u64 from format 2, CRC-32 in format 1, which this release still reads.
  */
+/** Values JSON must escape, which format 1 flagged in bit 31 of their record offsets. */
+const ESCAPED = { quote: 'say "hi"', backslash: 'C:\\temp', tab: 'a\tb', control: 'bell \u0007' };
+
 let dir: string;
 let snapshot: Buffer;
 let counter = 0;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kv-snapshot-versions-'));
-  const text = Array.from({ length: 40 }, (_, i) => `key-${i} value ${i} ü\n`).join('') + 'key-3 later\n';
+  const text =
+    Array.from({ length: 40 }, (_, i) => `key-${i} value ${i} ü\n`).join('') +
+    Object.entries(ESCAPED)
+      .map(([key, value]) => `${key} ${value}\n`)
+      .join('') +
+    'key-3 later\n';
   snapshot = await buildTestSnapshot(dir, text, 300);
 });
 
@@ -34,10 +42,23 @@ function sections(bytes: Buffer) {
   }));
 }
 
-/** The file a format 1 writer made of the same store: CRC-32s in the section table, then the header resealed. */
+/**
+ * The file a format 1 writer made of the same store: bit 31 of a record offset set when
+ * its value needs escaping in JSON, CRC-32s in the section table, the header resealed.
+ */
 function asFormat1(bytes: Buffer): Buffer {
   const old = Buffer.from(bytes);
   old.writeUInt32LE(1, LAYOUT.formatVersion);
+  const [segmentTable, offsets, , , ...segments] = sections(old).map(({ data }) => data);
+  const firstEntries = new Uint32Array(segmentTable.buffer, segmentTable.byteOffset, segmentTable.length / 4);
+  for (let id = 0; id < offsets.length / 4; id++) {
+    const segment = segments[firstEntries.findLastIndex((first) => first <= id)];
+    const start = offsets.readUInt32LE(id * 4);
+    const record = segment.subarray(start, segment.indexOf(0x0a, start)).toString();
+    const value = record.slice(record.search(/[ \t]/) + 1);
+    const needsEscape = [...value].some((c) => c === '"' || c === '\\' || c < ' ');
+    if (needsEscape) offsets.writeUInt32LE((start | 0x80000000) >>> 0, id * 4);
+  }
   for (const { entry, data } of sections(old)) {
     old.writeUInt32LE(crc32(data), entry + 24);
     old.writeUInt32LE(0, entry + 28);
@@ -83,9 +104,10 @@ describe('snapshot format versions', () => {
   it('still loads a format 1 file, with the same answers', async () => {
     const current = await loadSnapshot(await file(snapshot));
     const old = await loadSnapshot(await file(asFormat1(snapshot)));
-    const keys = [...Array.from({ length: 41 }, (_, i) => `key-${i}`), 'key-missing'];
+    const keys = [...Array.from({ length: 41 }, (_, i) => `key-${i}`), ...Object.keys(ESCAPED), 'key-missing'];
     expect(keys.map((key) => old.store.get(key))).toEqual(keys.map((key) => current.store.get(key)));
     expect(old.store.get('key-3')).toBe('later');
+    expect(old.store.get('tab')).toBe('a\tb');
     expect(old.summary.version).toBe(current.summary.version);
     expect(old.store.keysInOrder('', undefined, 100)).toEqual(current.store.keysInOrder('', undefined, 100));
   });
@@ -99,5 +121,18 @@ describe('snapshot format versions', () => {
     expect((error as Error).message).toMatch(
       /its records section \(section \d+, bytes \d+ to \d+\) fails its checksum/,
     );
+  });
+
+  it('serves each JSON body as JSON.stringify does, from format 2 (no flags) and from format 1 (flags)', async () => {
+    const flagged = asFormat1(snapshot);
+    const offsets = sections(flagged)[1].data;
+    const flags = Array.from({ length: offsets.length / 4 }, (_, id) => offsets.readUInt32LE(id * 4) >>> 31);
+    expect(flags.filter(Boolean)).toHaveLength(Object.keys(ESCAPED).length);
+    for (const bytes of [snapshot, flagged]) {
+      const { store } = await loadSnapshot(await file(bytes));
+      for (const [key, value] of [...Object.entries(ESCAPED), ['key-7', 'value 7 ü']]) {
+        expect(store.getJsonEntry(key)).toBe(JSON.stringify({ [key]: value }));
+      }
+    }
   });
 });

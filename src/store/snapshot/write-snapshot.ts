@@ -115,8 +115,6 @@ export class SnapshotWriter {
   /** Lays the file out and starts writing every section but the key order (only its length is known). */
   writeAllButKeyOrder(parts: HashedParts): void {
     if (this.layout) throw new Error('SnapshotWriter.writeAllButKeyOrder() called twice');
-    // A reader trusts the flags in the record offsets; a store built without them has none to write.
-    if (!parts.escapeFlags) throw new Error('SnapshotWriter needs a store built with JSON-escape flags');
     const contents = [
       { kind: SectionKind.SegmentFirstEntries, data: bytesOf(parts.segmentFirstEntry) },
       { kind: SectionKind.RecordOffsets, data: bytesOf(parts.recordOffsets) },
