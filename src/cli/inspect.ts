@@ -1,8 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { assertRegularFile, datasetVersion, DatasetLoadError, openForReading } from '../store/load-dataset.js';
 import { readHeader, readStart, verifySnapshot } from '../store/snapshot/read-snapshot.js';
-import { checksumName } from '../store/snapshot/section-checksum.js';
-import { SECTION_NAMES, type SnapshotHeader } from '../store/snapshot/snapshot-format.js';
+import { formatTraits, SECTION_NAMES, type SnapshotHeader } from '../store/snapshot/snapshot-format.js';
 import { EXIT_OK, parseCommandLine, UsageError, type CliIo, type Command } from './command.js';
 import { createProgress } from './progress.js';
 
@@ -50,6 +49,7 @@ export const inspectCommand: Command = {
       progress.stop();
       await file.close();
     }
+    const algorithm = formatTraits(header.formatVersion).sectionChecksum;
     const report = {
       file: path,
       formatVersion: header.formatVersion,
@@ -61,12 +61,12 @@ export const inspectCommand: Command = {
       duplicatesOverridden: header.duplicatesOverridden,
       malformedSkipped: header.malformedSkipped,
       builtAt: new Date(header.builtAt).toISOString(),
-      checksum: checksumName(header.formatVersion),
+      checksum: algorithm,
       sections: header.sections.map(({ kind, offset, length, checksum }) => ({
         name: SECTION_NAMES[kind],
         offset,
         length,
-        checksum: checksum.toString(16).padStart(header.formatVersion >= 2 ? 16 : 8, '0'),
+        checksum: checksum.toString(16).padStart(algorithm === 'xxh64' ? 16 : 8, '0'),
       })),
       checksums: 'ok',
     };

@@ -17,7 +17,7 @@
 export const SPACE = 0x20;
 export const TAB = 0x09;
 export const LF = 0x0a;
-/** Offsets use 31 bits; the top bit is the JSON-escape flag. */
+/** Offsets use 31 bits; the top bit is the JSON-escape flag of a format 1 snapshot (CompactStoreParts.escapeFlags). */
 export const MAX_SEGMENT_SIZE = 2 ** 31;
 export const NEEDS_ESCAPE_BIT = 0x80000000;
 /** Values up to this long are scanned in JavaScript; longer ones with a native indexOf. */

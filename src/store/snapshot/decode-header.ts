@@ -5,6 +5,7 @@
 import {
   align,
   FIXED_HEADER_BYTES,
+  formatTraits,
   hasSnapshotMagic,
   headerChecksum,
   headerSize,
@@ -78,14 +79,15 @@ export function decodeHeader(path: string, start: Buffer, actualFileBytes: numbe
   }
   const tableStart = sectionTableStart(nameLength);
   const sections: SnapshotSection[] = [];
+  const crc32 = formatTraits(formatVersion).sectionChecksum === 'crc32';
   for (let i = 0; i < sectionCount; i++) {
     const at = tableStart + i * SECTION_ENTRY_BYTES;
     sections.push({
       kind: header.readUInt32LE(at),
       offset: safeNumber(header.readBigUInt64LE(at + 8)),
       length: safeNumber(header.readBigUInt64LE(at + 16)),
-      // Format 1 kept a CRC-32 here and zero after it; from 2, a u64.
-      checksum: formatVersion === 1 ? BigInt(header.readUInt32LE(at + 24)) : header.readBigUInt64LE(at + 24),
+      // A CRC-32 is a u32 followed by four zero bytes.
+      checksum: crc32 ? BigInt(header.readUInt32LE(at + 24)) : header.readBigUInt64LE(at + 24),
     });
   }
   const decoded: SnapshotHeader = {

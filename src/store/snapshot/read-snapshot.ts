@@ -5,6 +5,7 @@ import { sectionChecksum } from './section-checksum.js';
 import {
   describeSectionDamage,
   FIXED_HEADER_BYTES,
+  formatTraits,
   hasSnapshotMagic,
   MAX_HEADER_BYTES,
   SnapshotError,
@@ -70,8 +71,7 @@ export async function readSnapshotParts(
     hashSlots: words(3),
     tagBits: header.tagBits,
     segments: memory.slice(4),
-    // Only format 1 flagged the values that need escaping in JSON (docs/snapshot-format.md).
-    escapeFlags: header.formatVersion === 1,
+    escapeFlags: formatTraits(header.formatVersion).escapeFlags,
   };
   checkSegments(path, header, parts);
   return parts;
@@ -119,7 +119,7 @@ async function readSections(
     await readExactly(file, memory, header.sections[piece.section].offset + piece.offsetInSection, path);
     return memory;
   };
-  const checksum = await sectionChecksum(header.formatVersion);
+  const checksum = await sectionChecksum(formatTraits(header.formatVersion).sectionChecksum);
   const inFlight: Promise<Uint8Array>[] = [];
   let issued = 0;
   try {

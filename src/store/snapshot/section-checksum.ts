@@ -10,6 +10,7 @@
  */
 import { createXXHash64, type IHasher } from 'hash-wasm';
 import { crc32 } from 'node:zlib';
+import type { FormatTraits } from './snapshot-format.js';
 
 /** The checksum of one section at a time, fed its bytes in order. */
 export interface SectionChecksum {
@@ -20,14 +21,9 @@ export interface SectionChecksum {
   finish(): bigint;
 }
 
-/** The algorithm's name, as `kv-server inspect` prints it, by format version. */
-export function checksumName(formatVersion: number): string {
-  return formatVersion >= 2 ? 'xxh64' : 'crc32';
-}
-
-/** The checksum of the given format version (the hasher is a WebAssembly instance: made once per load). */
-export async function sectionChecksum(formatVersion: number): Promise<SectionChecksum> {
-  return formatVersion >= 2 ? xxh64(await createXXHash64()) : crc32Checksum();
+/** The named checksum, as formatTraits gives it (the XXH64 hasher is a WebAssembly instance: made once per load). */
+export async function sectionChecksum(algorithm: FormatTraits['sectionChecksum']): Promise<SectionChecksum> {
+  return algorithm === 'xxh64' ? xxh64(await createXXHash64()) : crc32Checksum();
 }
 
 function xxh64(hasher: IHasher): SectionChecksum {

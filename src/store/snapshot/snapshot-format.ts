@@ -12,12 +12,23 @@ import { DatasetLoadError } from '../load-dataset.js';
 
 /** PNG's trick: a non-ASCII first byte, "KVS", then CR LF, Ctrl-Z, LF, which any text-mode mangling changes. */
 export const SNAPSHOT_MAGIC = Buffer.from([0x89, 0x4b, 0x56, 0x53, 0x0d, 0x0a, 0x1a, 0x0a]);
-/**
- * The version this release writes. It reads every version from 1 to this one; 2
- * changed the sections' checksum from CRC-32 to XXH64 (section-checksum.ts).
- */
+/** The version this release writes. It reads every version from 1 to this one. */
 export const SNAPSHOT_FORMAT_VERSION: number = 2;
 export const OLDEST_READABLE_VERSION: number = 1;
+
+/** What differs between the versions this release reads (docs/snapshot-format.md, Versions). */
+export interface FormatTraits {
+  /** The sections' checksum (section-checksum.ts): XXH64 as a u64, or CRC-32 as a u32 in format 1. */
+  sectionChecksum: 'xxh64' | 'crc32';
+  /** Whether bit 31 of a record offset flags a value JSON must escape: format 1 only. */
+  escapeFlags: boolean;
+}
+
+export function formatTraits(formatVersion: number): FormatTraits {
+  return formatVersion === 1
+    ? { sectionChecksum: 'crc32', escapeFlags: true }
+    : { sectionChecksum: 'xxh64', escapeFlags: false };
+}
 
 /** Bytes of the header before the source name: see the table in docs/snapshot-format.md. */
 export const FIXED_HEADER_BYTES = 128;

@@ -7,6 +7,7 @@ import { describeFileError } from '../file-errors.js';
 import { sectionChecksum, type SectionChecksum } from './section-checksum.js';
 import {
   encodeHeader,
+  formatTraits,
   headerSize,
   layOutSections,
   SectionKind,
@@ -103,7 +104,7 @@ export class SnapshotWriter {
       throw new SnapshotWriteError(`Cannot write snapshot "${outputPath}": it is a directory; name a file in it.`);
     }
     const temporary = join(dirname(outputPath), `.${basename(outputPath)}.${randomBytes(6).toString('hex')}.tmp`);
-    const checksum = await sectionChecksum(SNAPSHOT_FORMAT_VERSION);
+    const checksum = await sectionChecksum(formatTraits(SNAPSHOT_FORMAT_VERSION).sectionChecksum);
     try {
       const file = await open(temporary, 'wx', 0o644);
       return new SnapshotWriter(outputPath, temporary, basename(sourcePath), file, checksum, onProgress);
@@ -136,7 +137,8 @@ export class SnapshotWriter {
     });
     const sections = placed.sections.map((section, i) => {
       const data = contents[i].data;
-      return { ...section, checksum: this.checksumOf(data ?? new Uint8Array(0)) };
+      // The key order's is set once it is sorted (complete).
+      return { ...section, checksum: data ? this.checksumOf(data) : 0n };
     });
     this.layout = {
       sections,
