@@ -1,3 +1,7 @@
+/**
+ * The section checksums as docs/snapshot-format.md defines them: XXH64 (seed 0) as a
+ * u64 from format 2, CRC-32 in format 1, which this release still reads.
+ */
 import { createXXHash64 } from 'hash-wasm';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,10 +12,6 @@ import { loadSnapshot } from './load-snapshot.js';
 import { sectionChecksum } from './section-checksum.js';
 import { buildTestSnapshot, LAYOUT, resealHeader, sectionsOf } from './snapshot.test-helpers.js';
 
-/**
- * The section checksums as docs/snapshot-format.md defines them: XXH64 (seed 0) as a
- * u64 from format 2, CRC-32 in format 1, which this release still reads.
- */
 /** Values JSON must escape, which format 1 flagged in bit 31 of their record offsets. */
 const ESCAPED = { quote: 'say "hi"', backslash: 'C:\\temp', tab: 'a\tb', control: 'bell \u0007' };
 
