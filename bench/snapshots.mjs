@@ -2,7 +2,8 @@
 // Snapshot benchmark, load-time only (no HTTP load): for each data file, in fresh
 // processes, the text load, the snapshot build, the snapshot load and the floor (reading
 // the snapshot file into memory and nothing else), each with its peak RSS; then the
-// built server's spawn-to-ready on the text and on the snapshot. Rounds alternate the
+// built server's spawn-to-ready on the text and on the snapshot, and on the example
+// beside another process reading the snapshot (the yardstick). Rounds alternate the
 // measurements, and medians are printed, because this VM's page faults cost two to ten
 // times more from one minute to the next.
 //
