@@ -18,7 +18,7 @@ describe('npm run bench:snapshots, smoke run', () => {
   });
   afterAll(() => rm(cache, { recursive: true, force: true }));
 
-  it('measures the text load, build, snapshot load, floor and server start of the example', async () => {
+  it('measures the text load, build, snapshot load, floor, server start and start beside a read of the example', async () => {
     const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
       execFile(
         process.execPath,
