@@ -146,8 +146,8 @@ function floorArgs(file) {
 /**
  * The server starting on the 10k example while another process reads the snapshot into
  * memory, until both are done: what overlapping the start with a load that were mere
- * reading would give on this machine, where the two slow each other down (memory, not
- * cores). A same-round yardstick for "ready, snapshot", which does both in one process.
+ * reading would give on this machine, where the two slow each other down (by all signs
+ * through memory, not cores). A same-round yardstick for "ready, snapshot", which does both in one process.
  */
 async function bootBesideRead(node, env, snapshot) {
   // Each side's own finish: the server's when it answers ready (serverReady resolves
