@@ -83,7 +83,7 @@ async function main() {
       runs.floorSpawn.push(await spawnToExit(node, env, floorArgs(snapshot)));
       runs.snapshotReady.push(await serverReady(node, env, snapshot));
       runs.bootBesideRead.push(await bootBesideRead(node, env, snapshot));
-      runs.textReady.push(await serverReady(node, env, text));
+      runs.textReady.push(await serverReady(node, env, text, undefined, true));
       // The yardstick of start-up itself: bare Fastify serving the same text from a Map.
       if (size === 'example')
         runs.fastifyReady.push(await serverReady(node, env, text, 'bench/baseline/fastify-map.mjs'));
@@ -129,13 +129,27 @@ function child(node, env, mode, file, output) {
   return JSON.parse(last);
 }
 
-/** Spawn of a server (`node dist/main.js` unless `entry` says) on `file` until it answers ready. */
-async function serverReady(node, env, file, entry = 'dist/main.js') {
+/**
+ * Spawn of a server (`node dist/main.js` unless `entry` says) on `file` until it answers
+ * ready; with `list`, also until its first listing (`GET /keys?limit=1`), sent once it is
+ * ready, is answered: a text start answers look-ups before its keys are sorted, and a
+ * listing waits for the sort.
+ */
+async function serverReady(node, env, file, entry = 'dist/main.js', list = false) {
+  let listedMs;
   const readyMs = await spawnUntilReady(node, join(ROOT, entry), {
     cwd: ROOT,
     env: { ...env, KV_DATA_FILE_PATH: file, KV_ON_MALFORMED: 'skip' },
+    whenReady: list
+      ? async (port, startedAt) => {
+          const response = await fetch(`http://127.0.0.1:${port}/keys?limit=1`);
+          await response.arrayBuffer();
+          if (response.status !== 200) throw new Error(`GET /keys?limit=1 answered ${response.status}`);
+          listedMs = Math.round(performance.now() - startedAt);
+        }
+      : undefined,
   });
-  return { readyMs };
+  return { readyMs, listedMs };
 }
 
 /** `node ARGS` that reads the file into memory and exits: the floor as a process. */
@@ -186,6 +200,7 @@ function medians(runs) {
     // The ratio within each round, then its median: the rounds' noise cancels out.
     ratio: median(runs.snapshot.map((run, i) => run.ms / runs.floor[i].ms)),
     textReadyMs: pick(runs.textReady, 'readyMs'),
+    textListedMs: pick(runs.textReady, 'listedMs'),
     snapshotReadyMs: pick(runs.snapshotReady, 'readyMs'),
     floorSpawnMs: pick(runs.floorSpawn, 'ms'),
     readyRatio: median(runs.snapshotReady.map((run, i) => run.readyMs / runs.floorSpawn[i].ms)),
@@ -215,6 +230,7 @@ function render(rows, nodeLabel) {
     'load / floor',
     'max loop lag ms',
     'server ready, text ms',
+    'first listing, text ms',
     'server ready, snapshot ms',
     'floor as a process ms',
     'ready, snapshot / floor as a process',
@@ -242,6 +258,7 @@ function render(rows, nodeLabel) {
         r.ratio.toFixed(2),
         r.snapshotLagMs,
         r.textReadyMs,
+        r.textListedMs,
         r.snapshotReadyMs,
         r.floorSpawnMs,
         r.readyRatio.toFixed(2),
@@ -265,7 +282,7 @@ function render(rows, nodeLabel) {
     '- build: what `kv-server build` does (read, parse, index, write, fsync, rename), in a fresh process.',
     '- floor: `fs.readFileSync` of the snapshot in a fresh process: reading it into memory and nothing else. load / floor: the median of the per-round ratios.',
     '- max loop lag: the longest a 10 ms timer was late during the snapshot load (the event loop stays free).',
-    '- server ready: spawn of `node dist/main.js` until `GET /health/ready` answers 200 (Node, Nest, the load, the port; the load overlaps the imports).',
+    '- server ready: spawn of `node dist/main.js` until `GET /health/ready` answers 200 (Node, Nest, the load, the port; the load overlaps the imports). A text start is ready once look-ups can be answered; first listing, text: until `GET /keys?limit=1`, sent at ready, is answered (it waits for the keys to be sorted).',
     "- floor as a process: spawn of `node -e 'readFileSync(snapshot)'` until it exits: process start to the file in memory. ready, snapshot / floor as a process: the median of the per-round ratios.",
     '- start beside a read: the server starting on the example data while another process reads the snapshot into memory, until both are done: the same-round yardstick for a start that overlaps a load costing no more than reading. beside / floor as a process: the median of the per-round ratios.',
     '- bare Fastify ready: spawn of `bench/baseline/fastify-map.mjs` (Fastify and a Map, the same text) until its `/health/ready` answers 200; example data only.',

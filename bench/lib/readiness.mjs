@@ -37,8 +37,10 @@ const LISTENING_LINE = /(kv-server|fastify-map) listening on/;
  * it listens (LISTENING_LINE, logged at info: LOG_LEVEL is set so), then every 2 ms.
  * The line only decides when to look: ready is still a 200 from /health/ready, and a
  * server that prints nothing is found by the slow probe, at most 100 ms late.
+ *
+ * `whenReady(port, startedAt)`, if given, is awaited once it is ready, before it is stopped.
  */
-export async function spawnUntilReady(node, script, { cwd, env }) {
+export async function spawnUntilReady(node, script, { cwd, env, whenReady }) {
   const port = await freePort();
   const startedAt = performance.now();
   const server = spawn(node, [script], {
@@ -64,6 +66,7 @@ export async function spawnUntilReady(node, script, { cwd, env }) {
   while (!exited) {
     if (await answersReady(port)) {
       const ms = Math.round(performance.now() - startedAt);
+      await whenReady?.(port, startedAt);
       server.kill('SIGINT');
       await exit;
       return ms;

@@ -1,4 +1,5 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { Injectable, Logger, ServiceUnavailableException, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/environment.js';
 import { MALFORMED_REASON_TEXT } from '../store/index.js';
@@ -7,6 +8,8 @@ import type { Dataset, DatasetSummary } from '../store/index.js';
 import { createDatasetSource, type DatasetSource, type SourceFile } from './dataset-source.js';
 import { DatasetSourceError } from './download.js';
 import { takeFirstLoad } from './first-load.js';
+
+const KEY_ORDER_UNAVAILABLE = 'Listings are unavailable: the key order of the dataset could not be built.';
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -78,6 +81,7 @@ export class DatasetService implements OnModuleInit {
     if (file === 'unchanged')
       throw new DatasetSourceError('The source answered "unchanged" before any version was loaded');
     this.current = await this.loadSettled(file);
+    this.followKeyOrder(this.current);
   }
 
   /** Whether the source is downloaded, and so checked by polls. */
@@ -89,6 +93,26 @@ export class DatasetService implements OnModuleInit {
   get serving(): Dataset {
     if (this.current === undefined) throw new Error('The dataset is not loaded yet');
     return this.current;
+  }
+
+  /**
+   * The serving dataset once it can answer listings: a first load serves look-ups
+   * before its keys are sorted (first-load.ts), and a listing then waits for the sort,
+   * a second or two. Read it once per listing, after the wait. A 503 if the key order
+   * cannot be built (a reload is then rebuilding it: see followKeyOrder).
+   */
+  async servingInKeyOrder(): Promise<Dataset> {
+    for (;;) {
+      const dataset = this.serving;
+      const pending = dataset.store.keyOrderPending;
+      if (pending === undefined) return dataset;
+      try {
+        await pending;
+      } catch {
+        // Released by a reload that swapped in another dataset: list from that one.
+        if (this.serving === dataset) throw new ServiceUnavailableException(KEY_ORDER_UNAVAILABLE);
+      }
+    }
   }
 
   get isLoaded(): boolean {
@@ -198,6 +222,28 @@ export class DatasetService implements OnModuleInit {
     if (!this.source.remote) return;
     this.lastPoll = poll;
     for (const listener of this.pollListeners) listener(poll);
+  }
+
+  /**
+   * Logs when a first load's key order arrives. If it never does (its worker failed
+   * while sorting), listings answer 503 and a reload, which builds the whole store
+   * again before it swaps, starts at once.
+   */
+  private followKeyOrder(dataset: Dataset): void {
+    const pending = dataset.store.keyOrderPending;
+    if (pending === undefined) return;
+    const handedOverAt = performance.now();
+    pending.then(
+      () => {
+        const waitedMs = Math.round(performance.now() - handedOverAt);
+        this.logger.log({ msg: 'Keys sorted; listings are answered now', version: dataset.summary.version, waitedMs });
+      },
+      (error: unknown) => {
+        if (this.current !== dataset) return;
+        this.logger.error({ msg: `${KEY_ORDER_UNAVAILABLE} Reloading to build it.`, error: messageOf(error) });
+        void this.reload('key order failure');
+      },
+    );
   }
 
   /** Loads the file the source gave and tells the source whether it serves now. */

@@ -29,6 +29,8 @@ class StartedLoad {
     this.dataset = loadDatasetInWorker(filePath, {
       onMalformed,
       signal: this.abort.signal,
+      // Nothing serves yet: look-ups start before the key order is sorted, listings wait for it.
+      answerBeforeSorted: true,
       onProgress: (progress) => (this.listener ? this.listener(progress) : this.early.push(progress)),
     });
     // Its taker handles a failure; a start-up that fails before taking it must not also

@@ -121,12 +121,12 @@ export class KeyQueriesController {
       },
     },
   })
-  @ApiErrors([400, 'Bad limit or cursor'])
-  list(
+  @ApiErrors([400, 'Bad limit or cursor'], [503, 'The key order could not be built; a reload is rebuilding it'])
+  async list(
     @Query(strictValidation) query: KeyListingQuery,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): KeyListingResponse {
+  ): Promise<KeyListingResponse> {
     const limit = query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit);
     let after: string | undefined;
     if (query.cursor !== undefined) {
@@ -134,7 +134,7 @@ export class KeyQueriesController {
       if (after === undefined) throw new BadRequestException('cursor must be the nextCursor of a previous page');
     }
     const prefixes = this.listingPrefixes(request, query.prefix ?? '');
-    const { store, summary } = this.datasets.serving;
+    const { store, summary } = await this.datasets.servingInKeyOrder();
     reply.header(DATASET_VERSION_HEADER, summary.version);
     // One more than asked tells whether another page exists.
     const keys = keysUnderPrefixes(store, prefixes, after, limit + 1);

@@ -18,6 +18,12 @@ export interface KeyValueStore {
    * `prefix` and are greater than `after` (when given).
    */
   keysInOrder(prefix: string, after: string | undefined, limit: number): string[];
+  /**
+   * Set while look-ups are answered but the key order is still being built (a compact
+   * store's first load): `entries` and `keysInOrder` must wait for it. It rejects if
+   * the order never comes.
+   */
+  readonly keyOrderPending?: Promise<void>;
   /** Frees the store's memory now; it is unusable afterwards. Optional: a heap-only store leaves it to the GC. */
   release?(): void;
 }

@@ -12,8 +12,15 @@ export interface TextBuildOptions {
   onParsed?: (bytes: number, totalBytes: number, lines: number) => void;
   /** Once the file is read, before the indexes are built. */
   onIndexing?: () => void;
-  /** Builds the hash index first and hands over the parts before the sort: see CompactStoreBuilder.finish. */
-  onHashIndexBuilt?: (parts: HashedParts) => void;
+  /**
+   * Builds the hash index first and hands over the parts, with the file's scan, before
+   * the sort: see CompactStoreBuilder.finish.
+   */
+  onHashIndexBuilt?: (parts: HashedParts, scan: ScanResult) => void;
+  /** See CompactStoreBuilder's `sharedMemory`. */
+  sharedMemory?: boolean;
+  /** With `onHashIndexBuilt`: the sort's scratch memory is at most this share of the file's size. */
+  maxSortScratchShare?: number;
 }
 
 export interface TextBuild {
@@ -38,6 +45,7 @@ export async function buildCompactStoreFromText(path: string, options: TextBuild
       builder = new CompactStoreBuilder({
         expectedBytes: size,
         segmentSize: options.segmentSize,
+        sharedMemory: options.sharedMemory,
       });
       // Nothing parsed yet: a progress display starts at 0%, and an empty file still shows its reading.
       options.onParsed?.(0, size, 0);
@@ -57,6 +65,10 @@ export async function buildCompactStoreFromText(path: string, options: TextBuild
     parallelSha256: sha256InWorker,
   });
   options.onIndexing?.();
-  const store = builder!.finish({ onHashIndexBuilt: options.onHashIndexBuilt });
+  const { onHashIndexBuilt, maxSortScratchShare } = options;
+  const store = builder!.finish({
+    onHashIndexBuilt: onHashIndexBuilt && ((parts) => onHashIndexBuilt(parts, scan)),
+    maxSortScratchBytes: maxSortScratchShare === undefined ? undefined : maxSortScratchShare * totalBytes,
+  });
   return { store, scan, duplicatesOverridden: builder!.duplicates };
 }

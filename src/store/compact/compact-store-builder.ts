@@ -1,5 +1,5 @@
 import type { StoreBuilder } from '../key-value-store.js';
-import { CompactStore, type CompactStoreParts } from './compact-store.js';
+import { CompactStore, type CompactStoreParts, type HashedParts } from './compact-store.js';
 import { HashIndex, MAX_ENTRIES } from './hash-index.js';
 import { fnv1aHash, type KeyHash } from './key-hash.js';
 import { sortEntriesByKey } from './key-order.js';
@@ -12,10 +12,26 @@ export interface CompactStoreOptions {
   expectedBytes?: number;
   /** Replaces the key hash; for tests that force collisions. Look-ups must use the same one. */
   hash?: KeyHash;
+  /**
+   * Records and record offsets in SharedArrayBuffers: the thread `onHashIndexBuilt` hands
+   * them to can answer look-ups while this one still sorts the keys (the loader's first
+   * load). Such memory cannot be released at once (`CompactStore.release`), only collected.
+   */
+  sharedMemory?: boolean;
 }
 
-/** Every part of the store but the key order, and how many keys it has: see `finish`. */
-export type HashedParts = Omit<CompactStoreParts, 'order'> & { keys: number };
+export interface FinishOptions {
+  /** See `finish`. */
+  onHashIndexBuilt?: (parts: HashedParts) => void;
+  /**
+   * With `onHashIndexBuilt`: at most this much scratch memory for the sort (default: as
+   * much as the hash index takes, one pass over the records). Less means more passes,
+   * each reading every record once.
+   */
+  maxSortScratchBytes?: number;
+}
+
+export type { HashedParts } from './compact-store.js';
 
 /**
  * As large as record offsets allow, so a file of up to 2 GiB sits in one segment. Past
@@ -62,16 +78,18 @@ export class CompactStoreBuilder implements StoreBuilder {
   private commonPrefixLength = 0;
   private firstKey: Buffer = Buffer.alloc(0);
   private finished = false;
+  private readonly sharedMemory: boolean;
 
   constructor(options: CompactStoreOptions = {}) {
     this.maxSegmentSize = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
     assertSegmentSize(this.maxSegmentSize);
     this.hash = options.hash ?? fnv1aHash;
+    this.sharedMemory = options.sharedMemory ?? false;
     const expectedBytes = options.expectedBytes ?? 0;
     // Slack for the chunk tails (partial lines) that are copied twice.
     this.nextSegmentSize = clamp(expectedBytes + expectedBytes / 64, SMALLEST_SEGMENT, this.maxSegmentSize);
     const capacity = Math.max(SMALLEST_ENTRY_CAPACITY, Math.ceil(expectedBytes / EXPECTED_BYTES_PER_LINE));
-    this.recordOffsets = new Uint32Array(capacity);
+    this.recordOffsets = new Uint32Array(this.memory(capacity * 4));
   }
 
   get duplicates(): number {
@@ -141,12 +159,13 @@ export class CompactStoreBuilder implements StoreBuilder {
    * Builds the indexes and returns the store. With `onHashIndexBuilt`, the hash index is
    * built first (finding the duplicates itself) and handed over before the keys are
    * sorted, with every part but the key order: `kv-server build` starts writing them
-   * then, and the disk works while this thread sorts. That order needs scratch memory
-   * the size of the hash index for the sort; without the callback, the sort borrows the
+   * then, and the disk works while this thread sorts; the loader's first load starts
+   * answering look-ups. That order needs scratch memory for the sort (the size of the
+   * hash index, or `maxSortScratchBytes`); without the callback, the sort borrows the
    * hash index's memory before the index is built, and nothing beyond the finished
-   * store's memory is ever in use (the server's loader).
+   * store's memory is ever in use (the loader's reloads).
    */
-  finish(options: { onHashIndexBuilt?: (parts: HashedParts) => void } = {}): CompactStore {
+  finish(options: FinishOptions = {}): CompactStore {
     if (this.finished) throw new Error('CompactStoreBuilder.finish() called twice');
     this.finished = true;
     this.chunk = undefined;
@@ -159,7 +178,7 @@ export class CompactStoreBuilder implements StoreBuilder {
     );
     const slots = HashIndex.allocateSlots(this.entryCount);
     const { index, order } = options.onHashIndexBuilt
-      ? this.indexThenSort(records, slots, options.onHashIndexBuilt)
+      ? this.indexThenSort(records, slots, options.onHashIndexBuilt, options.maxSortScratchBytes ?? Infinity)
       : this.sortThenIndex(records, slots);
     return new CompactStore({ ...this.partsBut(records, index), order }, { hash: this.hash });
   }
@@ -195,11 +214,14 @@ export class CompactStoreBuilder implements StoreBuilder {
     records: RecordCursor,
     slots: Uint32Array<ArrayBuffer>,
     onHashIndexBuilt: (parts: HashedParts) => void,
+    maxScratchBytes: number,
   ) {
     // Not the loader's way too: finding the duplicates here makes the index 10-15% slower to build.
     const { index, duplicates } = HashIndex.buildReplacing(records, slots, this.hash, this.commonPrefixLength);
+    // Sized before the hand-over, which may transfer (detach) the index's memory. Whole 64-bit words.
+    const scratchBytes = Math.min(slots.byteLength, Math.max(8, Math.floor(maxScratchBytes / 8) * 8));
     onHashIndexBuilt({ ...this.partsBut(records, index), keys: this.entryCount - duplicates });
-    const scratch = new ArrayBuffer(slots.byteLength);
+    const scratch = new ArrayBuffer(scratchBytes);
     const sorted = sortEntriesByKey(records, this.commonPrefixLength, new Uint32Array(this.entryCount), scratch);
     // Two independent searches for the same thing: a disagreement is a bug, never data.
     if (sorted.duplicates !== duplicates) {
@@ -265,17 +287,21 @@ export class CompactStoreBuilder implements StoreBuilder {
   private startSegment(minimumSize: number): void {
     const size = Math.max(minimumSize, this.nextSegmentSize);
     if (this.segments.length > 0) this.segments[this.segments.length - 1] = this.segment.subarray(0, this.segmentUsed);
-    const memory = new ArrayBuffer(size);
-    this.segment = Buffer.from(memory);
+    this.segment = Buffer.from(this.memory(size));
     this.segmentUsed = 0;
     this.segments.push(this.segment);
     this.segmentFirstEntry.push(this.entryCount);
     this.nextSegmentSize = Math.min(this.maxSegmentSize, this.nextSegmentSize * 2);
   }
 
+  /** Zeroed memory, shared between threads when `sharedMemory` was asked for. */
+  private memory(bytes: number): ArrayBuffer | SharedArrayBuffer {
+    return this.sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  }
+
   private growEntryArrays(): void {
     if (this.entryCount >= MAX_ENTRIES) throw new RangeError(`A compact store holds at most ${MAX_ENTRIES} entries.`);
-    const offsets = new Uint32Array(Math.min(MAX_ENTRIES, this.recordOffsets.length * 2));
+    const offsets = new Uint32Array(this.memory(Math.min(MAX_ENTRIES, this.recordOffsets.length * 2) * 4));
     offsets.set(this.recordOffsets);
     this.recordOffsets = offsets;
   }

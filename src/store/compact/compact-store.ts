@@ -23,6 +23,9 @@ export interface CompactStoreParts {
   escapeFlags: boolean;
 }
 
+/** Every part of a store but the key order, and how many keys it has: what a first load hands over before its sort. */
+export type HashedParts = Omit<CompactStoreParts, 'order'> & { keys: number };
+
 /** String.prototype.isWellFormed (Node 20+) is missing from the ES2023 typings. */
 type MaybeWellFormed = string & { isWellFormed(): boolean };
 
@@ -36,7 +39,11 @@ type MaybeWellFormed = string & { isWellFormed(): boolean };
 export class CompactStore implements KeyValueStore {
   private readonly records: RecordCursor;
   private readonly index: HashIndex;
-  private readonly order: Uint32Array;
+  private order: Uint32Array;
+  private keyCount: number;
+  /** Until the key order arrives (see awaitingKeyOrder); it stays a rejected promise if it never does. */
+  private pendingKeyOrder: Promise<void> | undefined;
+  private cancelKeyOrder: (() => void) | undefined;
   private readonly hash: KeyHash;
   private readonly escapeFlags: boolean;
   /** The UTF-8 bytes of the key being looked up; reused so look-ups do not allocate. */
@@ -47,8 +54,37 @@ export class CompactStore implements KeyValueStore {
     this.records = new RecordCursor(segments, parts.segmentFirstEntry, parts.recordOffsets);
     this.index = new HashIndex(parts.hashSlots, parts.tagBits);
     this.order = parts.order;
+    this.keyCount = parts.order.length;
     this.escapeFlags = parts.escapeFlags;
     this.hash = options.hash ?? fnv1aHash;
+  }
+
+  /**
+   * A store that answers look-ups at once and listings once `keyOrder` resolves: a first
+   * load's, whose worker is still sorting the keys. `cancel` stops that work; `release`
+   * calls it. Until then `entries` and `keysInOrder` throw: await `keyOrderPending` first.
+   */
+  static awaitingKeyOrder(parts: HashedParts, keyOrder: Promise<Uint32Array>, cancel: () => void): CompactStore {
+    const store = new CompactStore({ ...parts, order: new Uint32Array(0) });
+    store.keyCount = parts.keys;
+    store.cancelKeyOrder = cancel;
+    store.pendingKeyOrder = keyOrder.then((order) => {
+      if (order.length !== parts.keys) throw new Error(`The key order has ${order.length} keys, not ${parts.keys}`);
+      store.order = order;
+      store.pendingKeyOrder = undefined;
+      store.cancelKeyOrder = undefined;
+    });
+    // Whoever lists awaits it and handles a failure; nobody else need.
+    store.pendingKeyOrder.catch(() => undefined);
+    return store;
+  }
+
+  /**
+   * Undefined when listings can be answered now. Otherwise a promise that resolves when
+   * they can, or rejects if the key order never comes (its worker failed or was stopped).
+   */
+  get keyOrderPending(): Promise<void> | undefined {
+    return this.pendingKeyOrder;
   }
 
   /**
@@ -81,6 +117,8 @@ export class CompactStore implements KeyValueStore {
    * can read it any more (nothing it returned shares its memory: see `getBytes`).
    */
   release(): void {
+    this.cancelKeyOrder?.();
+    // Shared memory (a first load's records) has no `transfer`: it goes when collected.
     const { transferList } = this.toParts();
     for (const buffer of transferList) {
       (buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer }).transfer?.(0);
@@ -88,7 +126,7 @@ export class CompactStore implements KeyValueStore {
   }
 
   get size(): number {
-    return this.order.length;
+    return this.keyCount;
   }
 
   get(key: string): string | undefined {
@@ -118,6 +156,7 @@ export class CompactStore implements KeyValueStore {
   }
 
   *entries(): IterableIterator<[string, string]> {
+    this.assertKeyOrder();
     const records = this.records;
     for (const id of this.order) {
       const key = records.key(id);
@@ -126,6 +165,7 @@ export class CompactStore implements KeyValueStore {
   }
 
   keysInOrder(prefix: string, after: string | undefined, limit: number): string[] {
+    this.assertKeyOrder();
     const prefixBytes = Buffer.from(prefix, 'utf8');
     const afterBytes = after === undefined ? undefined : Buffer.from(after, 'utf8');
     // Start at the prefix itself (inclusive), or after `after` when that comes later.
@@ -146,6 +186,10 @@ export class CompactStore implements KeyValueStore {
       keys.push(records.key(order[i]));
     }
     return keys;
+  }
+
+  private assertKeyOrder(): void {
+    if (this.pendingKeyOrder !== undefined) throw new Error('The key order is not here yet: await keyOrderPending');
   }
 
   /** The entry id of `key`, with the cursor left on its record; -1 when absent. */

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { DatasetLoadError, type Dataset, type LoadOptions } from '../load-dataset.js';
+import { CompactStore } from './compact-store.js';
 import { loadedDataset } from './loaded-dataset.js';
 import { assertSegmentSize } from './compact-store-builder.js';
 import { compactLoadWorkerUrl } from './compact-worker-path.js';
@@ -17,7 +18,18 @@ export interface WorkerLoadOptions extends Omit<LoadOptions, 'createBuilder'> {
   segmentSize?: number;
   /** Aborting stops the worker at once (its memory goes with it) and rejects the load. */
   signal?: AbortSignal;
+  /**
+   * A text file's dataset resolves as soon as look-ups can be answered, with the key
+   * order still being sorted: its store's `keyOrderPending` settles when listings can
+   * be (a 10M-line file: about 1.5 s sooner, for 5% more memory during the sort). Its
+   * records are in shared memory, which `release` cannot free at once, only the garbage
+   * collector: for a first load, which no earlier dataset has to make room for.
+   */
+  answerBeforeSorted?: boolean;
 }
+
+/** The sort's scratch memory, as a share of the file's size, when `answerBeforeSorted`. */
+const SORT_SCRATCH_SHARE = 1 / 16;
 
 const DEFAULT_PROGRESS_INTERVAL_MS = 1000;
 
@@ -37,6 +49,7 @@ export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): P
     readSize: options.readSize,
     segmentSize: options.segmentSize,
     progressIntervalMs: options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS,
+    handOverBeforeSort: options.answerBeforeSorted ? { maxSortScratchShare: SORT_SCRATCH_SHARE } : undefined,
   };
   return new Promise<Dataset>((resolve, reject) => {
     // Thrown here, it rejects the promise: a programming error, not a DatasetLoadError.
@@ -51,8 +64,15 @@ export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): P
       return;
     }
     let settled = false;
+    /** Set between 'indexed' and 'sorted': the dataset is out, its key order not yet. */
+    let keyOrder: { resolve: (order: Uint32Array) => void; reject: (error: Error) => void } | undefined;
     const abandon = () => fail(abandoned());
     const fail = (error: Error) => {
+      if (keyOrder !== undefined) {
+        keyOrder.reject(error);
+        keyOrder = undefined;
+        void worker.terminate();
+      }
       if (settled) return;
       settled = true;
       options.signal?.removeEventListener('abort', abandon);
@@ -60,12 +80,26 @@ export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): P
       reject(error);
     };
     options.signal?.addEventListener('abort', abandon, { once: true });
+    const settle = (dataset: Dataset) => {
+      settled = true;
+      options.signal?.removeEventListener('abort', abandon);
+      resolve(dataset);
+    };
 
     worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'sorted') {
+        keyOrder?.resolve(message.order);
+        keyOrder = undefined;
+        return;
+      }
+      if (message.type === 'failed') {
+        // Before the sort ended, this fails the key order of a dataset already handed out.
+        fail(message.datasetError ? new DatasetLoadError(message.message) : workerFailure(path, message.message));
+        return;
+      }
       if (settled) {
         // Loaded just as it was abandoned: nobody takes this store, so free it now.
-        if (message.type === 'loaded')
-          loadedDataset(path, message.parts, message.summary, [], startedAt).store.release?.();
+        if (message.type === 'loaded') new CompactStore(message.parts).release();
         return;
       }
       if (message.type === 'progress') {
@@ -75,12 +109,15 @@ export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): P
         } catch (error) {
           fail(error as Error);
         }
-      } else if (message.type === 'failed') {
-        fail(message.datasetError ? new DatasetLoadError(message.message) : workerFailure(path, message.message));
+      } else if (message.type === 'indexed') {
+        const order = new Promise<Uint32Array>((resolve, reject) => (keyOrder = { resolve, reject }));
+        const stop = () => fail(new DatasetLoadError(`The key order of "${path}" was abandoned.`));
+        const store = CompactStore.awaitingKeyOrder(message.parts, order, stop);
+        settle(loadedDataset(path, store, message.summary, message.malformedSamples, startedAt));
       } else {
-        settled = true;
-        options.signal?.removeEventListener('abort', abandon);
-        resolve(loadedDataset(path, message.parts, message.summary, message.malformedSamples, startedAt));
+        settle(
+          loadedDataset(path, new CompactStore(message.parts), message.summary, message.malformedSamples, startedAt),
+        );
       }
     });
     // A crash (an uncaught error, running out of memory) ends in 'error' and/or 'exit':

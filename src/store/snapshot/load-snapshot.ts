@@ -1,4 +1,4 @@
-import { type CompactStoreParts } from '../compact/compact-store.js';
+import { CompactStore, type CompactStoreParts } from '../compact/compact-store.js';
 import { loadedDataset } from '../compact/loaded-dataset.js';
 import { datasetVersion, type Dataset } from '../load-dataset.js';
 import { openSnapshotOrText, type OpenedDataFile } from './open-data-file.js';
@@ -59,5 +59,5 @@ export async function loadSnapshot(path: string): Promise<Dataset> {
   const opened = await openSnapshotOrText(path);
   if (opened.format === 'text') throw notASnapshot(path);
   const { parts, summary } = await readOpenedSnapshot(path, opened);
-  return loadedDataset(path, parts, summary, [], startedAt);
+  return loadedDataset(path, new CompactStore(parts), summary, [], startedAt);
 }
