@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
+import type { CompactStore } from '../src/store/compact/compact-store.js';
 import { loadDatasetInWorker } from '../src/store/compact/load-in-worker.js';
 import { loadDataset, type Dataset } from '../src/store/load-dataset.js';
 import { buildSnapshot } from '../src/store/snapshot/build-snapshot.js';
@@ -80,6 +81,20 @@ describe('a first load that answers before its keys are sorted', () => {
     expect(dataset.summary.keys).toBe(200_000);
     dataset.store.release?.();
     await expect(dataset.store.keyOrderPending).rejects.toThrow(/The key order of ".*" was abandoned/);
+  });
+
+  it('leaves nothing holding its shared records once released', async () => {
+    const { text } = manyLines(1000);
+    const dataset = await loadDatasetInWorker(await writeData(text), { onMalformed: 'fail', answerBeforeSorted: true });
+    await dataset.store.keyOrderPending;
+    const records = new WeakRef((dataset.store as CompactStore).toParts().parts.segments[0].buffer);
+    // A WeakRef keeps its target alive until the end of the job that made it.
+    await new Promise(setImmediate);
+    dataset.store.release?.();
+    await new Promise(setImmediate);
+    // Collected by the collection release runs: shared memory cannot be detached, and
+    // nothing else would collect it soon (bench:reload-memory measures the memory itself).
+    expect(records.deref()).toBeUndefined();
   });
 
   it('loads a snapshot whole: it has its key order already', async () => {

@@ -88,8 +88,11 @@ export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): P
 
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'sorted') {
-        keyOrder?.resolve(message.order);
+        const waiting = keyOrder;
         keyOrder = undefined;
+        // Handed on once the thread is gone: then only the store holds the shared
+        // records, and its `release` can free them.
+        void worker.terminate().then(() => waiting?.resolve(message.order));
         return;
       }
       if (message.type === 'failed') {
