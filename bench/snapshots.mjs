@@ -278,7 +278,7 @@ function render(rows, nodeLabel) {
     '',
     ...table,
     '',
-    "- text load / snapshot load: loadDatasetInWorker (the server's loader) in a fresh process, from the call until the store answers.",
+    "- text load / snapshot load: loadDatasetInWorker (the server's loader) as a first load does it, in a fresh process, from the call until the store answers everything (a text file's look-ups come before its key order; this waits for the order).",
     '- build: what `kv-server build` does (read, parse, index, write, fsync, rename), in a fresh process.',
     '- floor: `fs.readFileSync` of the snapshot in a fresh process: reading it into memory and nothing else. load / floor: the median of the per-round ratios.',
     '- max loop lag: the longest a 10 ms timer was late during the snapshot load (the event loop stays free).',

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { setTimeout as delay } from 'node:timers/promises';
+import { collectGarbage } from '../store/index.js';
 import { ShutdownService } from './shutdown.service.js';
 
 /**
@@ -41,6 +42,10 @@ export function handleShutdownSignals(
       .then(
         () => {
           logger.log({ msg: 'Stopped' });
+          // A collection first: Node's exit can deadlock when a compiler thread waits for
+          // one that the exiting main thread never runs (nodejs/node#54918). Measured
+          // after 50M-key text starts: 2 exits of 6 hung without it, none of 6 with it.
+          collectGarbage();
           process.exit(0);
         },
         (error: unknown) => {

@@ -7,6 +7,7 @@
  * apart by their first bytes), in a worker thread; `summary.format` says which.
  */
 export { loadDatasetInWorker, type LoadProgress, type WorkerLoadOptions } from './compact/index.js';
+export { collectGarbage } from './compact/collect-garbage.js';
 export type { KeyValueStore } from './key-value-store.js';
 export { compareUtf8 } from './key-value-store.js';
 export { isPossibleKey, MALFORMED_REASON_TEXT } from './line-parser.js';

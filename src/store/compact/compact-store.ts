@@ -1,7 +1,6 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { KeyValueStore } from '../key-value-store.js';
 import { HashIndex } from './hash-index.js';
+import { collectGarbage } from './collect-garbage.js';
 import { stringNeedsJsonEscape } from './json-escape.js';
 import { fnv1aHash, type KeyHash } from './key-hash.js';
 import { RecordCursor, SPACE, TAB } from './record-cursor.js';
@@ -245,23 +244,5 @@ export class CompactStore implements KeyValueStore {
       if (query[i] === SPACE || query[i] === TAB) return -1;
     }
     return length;
-  }
-}
-
-/**
- * One full garbage collection, the only way to free a SharedArrayBuffer soon. V8
- * collects when this thread's heap or external memory grows, and the next dataset
- * grows in the loader's thread: measured, a dropped 800 MB one was still resident
- * seconds later, and back-to-back reloads of a 10M-line file peaked at three datasets.
- * About 50 ms for the service's heap, once per shared store released. `--expose-gc`
- * set at run time installs `gc` in new contexts only; if the runtime refuses, the
- * memory waits for a collection V8 schedules itself.
- */
-function collectGarbage(): void {
-  try {
-    setFlagsFromString('--expose-gc');
-    (runInNewContext('gc') as () => void)();
-  } catch {
-    // Freed later, by a collection V8 schedules itself.
   }
 }
