@@ -79,8 +79,13 @@ describe('a first load that answers before its keys are sorted', () => {
     expect(dataset.store.keyOrderPending).toBeDefined();
     expect(dataset.store.get('k0')).toBe('value-0');
     expect(dataset.summary.keys).toBe(200_000);
+    const records = new WeakRef((dataset.store as CompactStore).toParts().parts.segments[0].buffer);
+    await new Promise(setImmediate);
     dataset.store.release?.();
+    // Rejected, not resolved: the sort was still running when the store was released.
     await expect(dataset.store.keyOrderPending).rejects.toThrow(/The key order of ".*" was abandoned/);
+    // And nothing on this thread holds the records any more (the worker's copy goes with the worker).
+    expect(records.deref()).toBeUndefined();
   });
 
   it('leaves nothing holding its shared records once released', async () => {

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Injectable, Logger, ServiceUnavailableException, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/environment.js';
@@ -63,6 +64,8 @@ export class DatasetService implements OnModuleInit {
   private readonly pollListeners: ((poll: PollOutcome) => void)[] = [];
   private readonly downloadListeners: ((bytes: number, durationMs: number) => void)[] = [];
   private readonly source: DatasetSource;
+  /** How long after a failed reload to try again to build a missing key order (tests shorten it). */
+  keyOrderRetryMs = 30_000;
 
   constructor(private readonly config: ConfigService<AppConfig, true>) {
     const notify = (bytes: number, durationMs: number) => {
@@ -241,9 +244,22 @@ export class DatasetService implements OnModuleInit {
       (error: unknown) => {
         if (this.current !== dataset) return;
         this.logger.error({ msg: `${KEY_ORDER_UNAVAILABLE} Reloading to build it.`, error: messageOf(error) });
-        void this.reload('key order failure');
+        void this.rebuildKeyOrder(dataset);
       },
     );
+  }
+
+  /**
+   * Reloads until a dataset with its key order replaces `dataset`; a reload that fails
+   * (the reason the sort failed may be short memory) is tried again after
+   * `keyOrderRetryMs`. Only a local file's first load gets here, which every reload reads again.
+   */
+  private async rebuildKeyOrder(dataset: Dataset): Promise<void> {
+    while (this.current === dataset) {
+      await this.reload('key order failure');
+      if (this.current !== dataset) return;
+      await delay(this.keyOrderRetryMs, undefined, { ref: false });
+    }
   }
 
   /** Loads the file the source gave and tells the source whether it serves now. */

@@ -48,7 +48,7 @@ async function workerScript(afterSort: string): Promise<string> {
 }
 
 /** A DatasetService whose first load was started, as the entry point starts it, with `script` as the worker. */
-async function startedService(script: string) {
+async function startedService(script: string, file = dataFile, keyOrderRetryMs?: number) {
   let modules: {
     service: import('./dataset.service.js').DatasetService;
     Logger: typeof import('@nestjs/common').Logger;
@@ -61,7 +61,7 @@ async function startedService(script: string) {
     const { DatasetService } = jest.requireActual('./dataset.service.js');
     const { ConfigService } = jest.requireActual('@nestjs/config');
     const { validateEnvironment } = jest.requireActual('../config/environment.js');
-    const env = { KV_DATA_FILE_PATH: dataFile, LOG_LEVEL: 'error' };
+    const env = { KV_DATA_FILE_PATH: file, LOG_LEVEL: 'error' };
     startFirstLoad(env);
     modules = {
       service: new DatasetService(new ConfigService(validateEnvironment(env))),
@@ -71,6 +71,7 @@ async function startedService(script: string) {
   const logged: unknown[] = [];
   jest.spyOn(modules!.Logger.prototype, 'log').mockImplementation((message: unknown) => void logged.push(message));
   jest.spyOn(modules!.Logger.prototype, 'error').mockImplementation((message: unknown) => void logged.push(message));
+  if (keyOrderRetryMs !== undefined) modules!.service.keyOrderRetryMs = keyOrderRetryMs;
   await modules!.service.onModuleInit();
   return { service: modules!.service, logged };
 }
@@ -107,4 +108,33 @@ describe('the first load before its keys are sorted', () => {
     expect(listed.summary.version).not.toBe('handed-over');
     expect(logged).toContainEqual(expect.objectContaining({ error: expect.stringMatching(/exited with code 3/) }));
   });
+
+  it('tries the reload again while it fails, until one builds the key order', async () => {
+    const file = join(dir, 'becomes-valid.txt');
+    await writeFile(file, 'not-a-valid-line\n');
+    const { service } = await startedService(await workerScript('process.exit(3);'), file, 50);
+    const outcomes: ReloadOutcome[] = [];
+    const failedOnce = new Promise<void>((resolve) =>
+      service.onReload((outcome) => {
+        outcomes.push(outcome);
+        if (outcome.outcome === 'failure') resolve();
+      }),
+    );
+    await failedOnce;
+    await writeFile(file, 'gamma 3\n');
+    const listed = await waitForListing(service);
+    expect(listed).toEqual(['gamma']);
+    expect(outcomes.every((outcome) => outcome.trigger === 'key order failure')).toBe(true);
+    expect(outcomes.at(-1)?.outcome).toBe('success');
+  });
 });
+
+/** The keys listed once a listing is answered (503s meanwhile are retried). */
+async function waitForListing(service: import('./dataset.service.js').DatasetService): Promise<string[]> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const dataset = await service.servingInKeyOrder().catch(() => undefined);
+    if (dataset !== undefined) return dataset.store.keysInOrder('', undefined, 10);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('listings never became available');
+}

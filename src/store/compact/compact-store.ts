@@ -45,6 +45,7 @@ export class CompactStore implements KeyValueStore {
   /** Until the key order arrives (see awaitingKeyOrder); it stays a rejected promise if it never does. */
   private pendingKeyOrder: Promise<void> | undefined;
   private cancelKeyOrder: (() => void) | undefined;
+  private released = false;
   private readonly hash: KeyHash;
   private readonly escapeFlags: boolean;
   /** The UTF-8 bytes of the key being looked up; reused so look-ups do not allocate. */
@@ -67,10 +68,13 @@ export class CompactStore implements KeyValueStore {
    */
   static awaitingKeyOrder(parts: HashedParts, keyOrder: Promise<Uint32Array>, cancel: () => void): CompactStore {
     const store = new CompactStore({ ...parts, order: new Uint32Array(0) });
-    store.keyCount = parts.keys;
+    // Not `parts` in the closure: it would keep the records reachable after `release`.
+    const keys = parts.keys;
+    store.keyCount = keys;
     store.cancelKeyOrder = cancel;
     store.pendingKeyOrder = keyOrder.then((order) => {
-      if (order.length !== parts.keys) throw new Error(`The key order has ${order.length} keys, not ${parts.keys}`);
+      if (store.released) throw new Error('The store was released before its key order arrived');
+      if (order.length !== keys) throw new Error(`The key order has ${order.length} keys, not ${keys}`);
       store.order = order;
       store.pendingKeyOrder = undefined;
       store.cancelKeyOrder = undefined;
@@ -119,7 +123,9 @@ export class CompactStore implements KeyValueStore {
    * read it any more (nothing it returned shares its memory: see `getBytes`).
    */
   release(): void {
+    this.released = true;
     this.cancelKeyOrder?.();
+    this.cancelKeyOrder = undefined;
     if (!this.detachBuffers()) return;
     // A first load's records (awaitingKeyOrder) cannot be detached: they go when no
     // thread references them and a collection runs. This store drops its references,

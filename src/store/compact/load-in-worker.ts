@@ -89,10 +89,12 @@ export function loadDatasetInWorker(path: string, options: WorkerLoadOptions): P
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'sorted') {
         const waiting = keyOrder;
+        const order = message.order;
         keyOrder = undefined;
         // Handed on once the thread is gone: then only the store holds the shared
-        // records, and its `release` can free them.
-        void worker.terminate().then(() => waiting?.resolve(message.order));
+        // records, and its `release` can free them. (No closure may capture `message`:
+        // sharing this call's context, `stop` below would keep an 'indexed' one alive.)
+        void worker.terminate().then(() => waiting?.resolve(order));
         return;
       }
       if (message.type === 'failed') {
