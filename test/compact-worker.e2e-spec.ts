@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { KeyValueStore } from '../src/store/key-value-store.js';
-import { DatasetLoadError, loadDataset, type Dataset, type LoadOptions } from '../src/store/load-dataset.js';
+import { DatasetLoadError, loadDataset, type LoadOptions } from '../src/store/load-dataset.js';
 import { CompactStore } from '../src/store/compact/compact-store.js';
 import { loadDatasetInWorker, type LoadProgress } from '../src/store/compact/load-in-worker.js';
+import { stableSummary } from '../src/store/load-dataset.test-helpers.js';
 
 let dir: string;
 let fileCounter = 0;
@@ -39,14 +40,6 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 
 function sortedEntries(store: KeyValueStore): Array<[string, string]> {
   return [...store.entries()].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-}
-
-/** The summary without the fields that depend on when and how fast it loaded. */
-function stableSummary({ summary, malformedSamples }: Dataset) {
-  const { loadedAt, loadDurationMs, ...rest } = summary;
-  expect(new Date(loadedAt).toISOString()).toBe(loadedAt);
-  expect(loadDurationMs).toBeGreaterThanOrEqual(0);
-  return { ...rest, malformedSamples };
 }
 
 /** BOM, CRLF, tabs, duplicates, blank and malformed lines, multi-byte UTF-8, no final newline. */

@@ -3,48 +3,26 @@
  * keys are sorted (loadDatasetInWorker's `answerBeforeSorted`, which first-load.ts
  * sets). Runs the built worker from dist/: `npm test` builds first.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import type { CompactStore } from '../src/store/compact/compact-store.js';
 import { loadDatasetInWorker } from '../src/store/compact/load-in-worker.js';
-import { loadDataset, type Dataset } from '../src/store/load-dataset.js';
+import { loadDataset } from '../src/store/load-dataset.js';
+import { dir, stableSummary, useDataDir, writeData } from '../src/store/load-dataset.test-helpers.js';
 import { buildSnapshot } from '../src/store/snapshot/build-snapshot.js';
 import { ROOT, startServer } from './support/server-process.js';
 
-let dir: string;
-let fileCounter = 0;
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kv-before-sort-'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function writeData(content: string): Promise<string> {
-  const path = join(dir, `data-${++fileCounter}.txt`);
-  await writeFile(path, content);
-  return path;
-}
+useDataDir();
+let scriptCounter = 0;
 
 const byUtf8 = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
-/** The summary without the fields that depend on when and how fast it loaded. */
-function stableSummary({ summary, malformedSamples }: Dataset) {
-  const { loadedAt, loadDurationMs, ...rest } = summary;
-  expect(new Date(loadedAt).toISOString()).toBe(loadedAt);
-  expect(loadDurationMs).toBeGreaterThanOrEqual(0);
-  return { ...rest, malformedSamples };
-}
-
-/** `count` lines of distinct keys in no particular order, and their keys sorted by a plain model. */
+/** `count` lines of distinct keys in no particular order (line i: `keys[i] value-i`), and the keys sorted by a plain model. */
 function manyLines(count: number) {
   const keys = Array.from({ length: count }, (_, i) => `k${((i * 7919) % count).toString(36)}`);
-  return { text: keys.map((key, i) => `${key} value-${i}\n`).join(''), sorted: [...keys].sort(byUtf8) };
+  return { keys, text: keys.map((key, i) => `${key} value-${i}\n`).join(''), sorted: [...keys].sort(byUtf8) };
 }
 
 describe('a first load that answers before its keys are sorted', () => {
@@ -121,7 +99,7 @@ describe('a first load whose worker fails after the hand-over', () => {
     ['throws', "throw new Error('boom');", /the loader thread failed: boom/],
     ['reports a failure', "parentPort.postMessage({ type: 'failed', message: 'no', datasetError: true });", /^no$/],
   ])('still answers look-ups, and its key order rejects, when the worker %s', async (_name, failure, message) => {
-    const script = join(dir, `fails-after-hand-over-${++fileCounter}.mjs`);
+    const script = join(dir, `fails-after-hand-over-${++scriptCounter}.mjs`);
     await writeFile(
       script,
       `import { parentPort } from 'node:worker_threads';
@@ -155,14 +133,14 @@ describe('a first load whose worker fails after the hand-over', () => {
 
 describe('the server on a text file', () => {
   it('answers a look-up and a listing sent as soon as it listens', async () => {
-    const { text, sorted } = manyLines(300_000);
+    const { keys, text, sorted } = manyLines(300_000);
     const server = await startServer({ KV_DATA_FILE_PATH: await writeData(text) });
     try {
       const [listing, lookUp] = await Promise.all([
         fetch(`${server.baseUrl}/keys?limit=3`),
-        fetch(`${server.baseUrl}/keys/k1`),
+        fetch(`${server.baseUrl}/keys/${keys[1]}`),
       ]);
-      expect(await lookUp.json()).toEqual({ k1: `value-${manyLinesIndexOf('k1', 300_000)}` });
+      expect(await lookUp.json()).toEqual({ [keys[1]]: 'value-1' });
       expect(listing.status).toBe(200);
       expect(((await listing.json()) as { keys: string[] }).keys).toEqual(sorted.slice(0, 3));
     } finally {
@@ -170,9 +148,3 @@ describe('the server on a text file', () => {
     }
   });
 });
-
-/** The line number (from 0) that `manyLines(count)` gives `key`, found by a plain search. */
-function manyLinesIndexOf(key: string, count: number): number {
-  for (let i = 0; i < count; i++) if (`k${((i * 7919) % count).toString(36)}` === key) return i;
-  throw new Error(`${key} is not among the keys`);
-}

@@ -1,7 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { dir, useDataDir, writeData } from '../store/load-dataset.test-helpers.js';
 import type { ReloadOutcome } from './dataset.service.js';
 
 /**
@@ -11,18 +11,12 @@ import type { ReloadOutcome } from './dataset.service.js';
  * a real store and then delays or fails its sort; a load that does not hand over early
  * (the reload) runs the real worker from dist/ (`npm test` builds first).
  */
-let dir: string;
+useDataDir();
 let dataFile: string;
 const DIST = join(__dirname, '../../dist/store/compact');
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kv-first-load-order-'));
-  dataFile = join(dir, 'data.txt');
-  await writeFile(dataFile, 'beta 2\nalpha 1\n');
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dataFile = await writeData('beta 2\nalpha 1\n');
 });
 
 /** A worker that hands over "zulu"/"yankee" before sorting, then runs `afterSort(order)`; a reload gets the real worker. */

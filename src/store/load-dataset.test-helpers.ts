@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KeyValueStore } from './key-value-store.js';
-import { DatasetLoadError } from './load-dataset.js';
+import { DatasetLoadError, type Dataset } from './load-dataset.js';
 
 /**
  * What the loadDataset specs (load-dataset*.spec.ts) share: a temporary directory for
@@ -47,4 +47,12 @@ export async function rejection(promise: Promise<unknown>): Promise<DatasetLoadE
   );
   expect(error).toBeInstanceOf(DatasetLoadError);
   return error as DatasetLoadError;
+}
+
+/** The summary and samples without the fields that depend on when and how fast it loaded (checked for shape). */
+export function stableSummary({ summary, malformedSamples }: Dataset) {
+  const { loadedAt, loadDurationMs, ...rest } = summary;
+  expect(new Date(loadedAt).toISOString()).toBe(loadedAt);
+  expect(loadDurationMs).toBeGreaterThanOrEqual(0);
+  return { ...rest, malformedSamples };
 }

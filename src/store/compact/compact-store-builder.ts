@@ -15,7 +15,7 @@ export interface CompactStoreOptions {
   /**
    * Records and record offsets in SharedArrayBuffers: the thread `onHashIndexBuilt` hands
    * them to can answer look-ups while this one still sorts the keys (the loader's first
-   * load). Such memory cannot be released at once (`CompactStore.release`), only collected.
+   * load). Such memory cannot be detached: `CompactStore.release` drops it and collects.
    */
   sharedMemory?: boolean;
 }
@@ -216,7 +216,7 @@ export class CompactStoreBuilder implements StoreBuilder {
     onHashIndexBuilt: (parts: HashedParts) => void,
     maxScratchBytes: number,
   ) {
-    // Not the loader's way too: finding the duplicates here makes the index 10-15% slower to build.
+    // Not the reloads' way too: finding the duplicates here makes the index 10-15% slower to build.
     const { index, duplicates } = HashIndex.buildReplacing(records, slots, this.hash, this.commonPrefixLength);
     // Sized before the hand-over, which may transfer (detach) the index's memory. Whole 64-bit words.
     const scratchBytes = Math.min(slots.byteLength, Math.max(8, Math.floor(maxScratchBytes / 8) * 8));

@@ -22,8 +22,8 @@ export interface WorkerLoadOptions extends Omit<LoadOptions, 'createBuilder'> {
    * A text file's dataset resolves as soon as look-ups can be answered, with the key
    * order still being sorted: its store's `keyOrderPending` settles when listings can
    * be (a 10M-line file: about 1.5 s sooner, for 5% more memory during the sort). Its
-   * records are in shared memory, which `release` cannot free at once, only the garbage
-   * collector: for a first load, which no earlier dataset has to make room for.
+   * records are in shared memory, which `release` cannot detach, only drop and collect
+   * (one full collection): meant for a first load, whose sort no earlier dataset waits on.
    */
   answerBeforeSorted?: boolean;
 }
