@@ -1,6 +1,4 @@
-import { performance } from 'node:perf_hooks';
-import { setTimeout as delay } from 'node:timers/promises';
-import { Injectable, Logger, ServiceUnavailableException, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/environment.js';
 import { MALFORMED_REASON_TEXT } from '../store/index.js';
@@ -9,8 +7,7 @@ import type { Dataset, DatasetSummary } from '../store/index.js';
 import { createDatasetSource, type DatasetSource, type SourceFile } from './dataset-source.js';
 import { DatasetSourceError } from './download.js';
 import { takeFirstLoad } from './first-load.js';
-
-const KEY_ORDER_UNAVAILABLE = 'Listings are unavailable: the key order of the dataset could not be built.';
+import { followKeyOrder, servingInKeyOrder } from './key-order-follower.js';
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -84,7 +81,12 @@ export class DatasetService implements OnModuleInit {
     if (file === 'unchanged')
       throw new DatasetSourceError('The source answered "unchanged" before any version was loaded');
     this.current = await this.loadSettled(file);
-    this.followKeyOrder(this.current);
+    followKeyOrder(this.current, {
+      logger: this.logger,
+      isServing: (dataset) => this.current === dataset,
+      reload: () => this.reload('key order failure'),
+      retryMs: () => this.keyOrderRetryMs,
+    });
   }
 
   /** Whether the source is downloaded, and so checked by polls. */
@@ -100,22 +102,10 @@ export class DatasetService implements OnModuleInit {
 
   /**
    * The serving dataset once it can answer listings: a first load serves look-ups
-   * before its keys are sorted (first-load.ts), and a listing then waits for the sort,
-   * a second or two. Read it once per listing, after the wait. A 503 if the key order
-   * cannot be built (a reload is then rebuilding it: see followKeyOrder).
+   * before its keys are sorted, and a listing waits for the sort (key-order-follower.ts).
    */
-  async servingInKeyOrder(): Promise<Dataset> {
-    for (;;) {
-      const dataset = this.serving;
-      const pending = dataset.store.keyOrderPending;
-      if (pending === undefined) return dataset;
-      try {
-        await pending;
-      } catch {
-        // Released by a reload that swapped in another dataset: list from that one.
-        if (this.serving === dataset) throw new ServiceUnavailableException(KEY_ORDER_UNAVAILABLE);
-      }
-    }
+  servingInKeyOrder(): Promise<Dataset> {
+    return servingInKeyOrder(() => this.serving);
   }
 
   get isLoaded(): boolean {
@@ -225,41 +215,6 @@ export class DatasetService implements OnModuleInit {
     if (!this.source.remote) return;
     this.lastPoll = poll;
     for (const listener of this.pollListeners) listener(poll);
-  }
-
-  /**
-   * Logs when a first load's key order arrives. If it never does (its worker failed
-   * while sorting), listings answer 503 and a reload, which builds the whole store
-   * again before it swaps, starts at once.
-   */
-  private followKeyOrder(dataset: Dataset): void {
-    const pending = dataset.store.keyOrderPending;
-    if (pending === undefined) return;
-    const handedOverAt = performance.now();
-    pending.then(
-      () => {
-        const waitedMs = Math.round(performance.now() - handedOverAt);
-        this.logger.log({ msg: 'Keys sorted; listings are answered now', version: dataset.summary.version, waitedMs });
-      },
-      (error: unknown) => {
-        if (this.current !== dataset) return;
-        this.logger.error({ msg: `${KEY_ORDER_UNAVAILABLE} Reloading to build it.`, error: messageOf(error) });
-        void this.rebuildKeyOrder(dataset);
-      },
-    );
-  }
-
-  /**
-   * Reloads until a dataset with its key order replaces `dataset`; a reload that fails
-   * (the reason the sort failed may be short memory) is tried again after
-   * `keyOrderRetryMs`. Only a local file's first load gets here, which every reload reads again.
-   */
-  private async rebuildKeyOrder(dataset: Dataset): Promise<void> {
-    while (this.current === dataset) {
-      await this.reload('key order failure');
-      if (this.current !== dataset) return;
-      await delay(this.keyOrderRetryMs, undefined, { ref: false });
-    }
   }
 
   /** Loads the file the source gave and tells the source whether it serves now. */
