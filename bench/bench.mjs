@@ -8,9 +8,10 @@
 //   npm run bench [-- --rounds 3 --seconds 10 --connections 50 --lines 10000]
 //   npm run bench -- --node 24 --servers fastify,kv-server   # without the node:http baseline
 //   npm run bench -- --tool autocannon        # where wrk is not installed
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lookupKeys, writeKeysFile } from './lib/keys.mjs';
 import { RUNNERS } from './lib/load-runners.mjs';
@@ -20,6 +21,7 @@ import { ROOT, cpuSeconds, dataFile, startProcess } from './lib/server.mjs';
 
 const ROLES_API_KEY = 'bench-roles-key';
 const ROLES_ACCESS_FILE = join(ROOT, 'bench', 'results', 'bench-access.yaml');
+const SNAPSHOT_FILE = join(ROOT, 'bench', 'results', 'bench-data.kvs');
 
 /** Each server the bench knows: its script, the environment it needs beyond HOST/PORT, and the load's headers. */
 const SERVERS = {
@@ -32,6 +34,12 @@ const SERVERS = {
     script: join(ROOT, 'dist', 'main.js'),
     env: { LOG_LEVEL: 'info', KV_ACCESS_FILE: ROLES_ACCESS_FILE },
     headers: [`Authorization: Bearer ${ROLES_API_KEY}`],
+  },
+  // The same data from a snapshot built of it: a text file's first load serves from
+  // shared memory (SharedArrayBuffer records), a snapshot from plain ArrayBuffers.
+  'kv-server-snapshot': {
+    script: join(ROOT, 'dist', 'main.js'),
+    env: { LOG_LEVEL: 'info', KV_DATA_FILE_PATH: SNAPSHOT_FILE },
   },
 };
 
@@ -71,6 +79,7 @@ if (servers.includes('kv-server-roles')) writeRolesAccessFile();
 
 const node = resolveNode(options.node);
 const data = dataFile(Number(options.lines));
+if (servers.includes('kv-server-snapshot')) buildSnapshotOf(data);
 const keysFile = writeKeysFile(lookupKeys(data, Number(options['miss-ratio'])), 'bench-keys.txt');
 const load = RUNNERS[tool];
 const parameters = {
@@ -100,6 +109,18 @@ function writeRolesAccessFile() {
     `clients:\n  - id: decoy\n    keySha256: ${sha256('decoy')}\n    prefixes: ["x/"]\n` +
       `  - id: bench\n    keySha256: ${sha256(ROLES_API_KEY)}\n    prefixes: [${prefixes}]\n`,
   );
+}
+
+/** `kv-server build` of the bench's data file, with the node that runs the servers. */
+function buildSnapshotOf(file) {
+  mkdirSync(dirname(SNAPSHOT_FILE), { recursive: true });
+  const build = spawnSync(node, [join(ROOT, 'dist', 'cli.js'), 'build', file, '--output', SNAPSHOT_FILE], {
+    encoding: 'utf8',
+  });
+  if (build.status !== 0) {
+    console.error(`building the snapshot failed: ${build.stderr}`);
+    process.exit(1);
+  }
 }
 
 /** One measured run: start the server, warm it up, measure CPU across the measured load. */

@@ -75,6 +75,15 @@ export function targetLines(medians, runs) {
       `ratio within each round: ${perRound.map((r) => r.toFixed(2)).join(', ')}; median ${median(perRound).toFixed(2)}`,
     );
   }
+  const snapshot = medians.find((row) => row.server === 'kv-server-snapshot');
+  if (snapshot && kv) {
+    // No target: the same look-ups served from a snapshot's memory and from a text file's.
+    const perRound = roundRatios(runs, 'kv-server-snapshot', 'kv-server');
+    lines.push(
+      `ratio kv-server-snapshot/kv-server req per CPU-second (medians): ${(snapshot.reqPerCpu / kv.reqPerCpu).toFixed(2)}`,
+      `ratio within each round: ${perRound.map((r) => r.toFixed(2)).join(', ')}; median ${median(perRound).toFixed(2)}`,
+    );
+  }
   return lines.join('\n');
 }
 
