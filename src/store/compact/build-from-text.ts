@@ -1,7 +1,7 @@
 import { DatasetLoadError, scanDataFile, type MalformedPolicy, type ScanResult } from '../load-dataset.js';
 import { looksLikeSnapshot } from '../snapshot/snapshot-format.js';
-import type { CompactStore } from './compact-store.js';
-import { CompactStoreBuilder, type HashedParts } from './compact-store-builder.js';
+import type { CompactStore, HashedParts } from './compact-store.js';
+import { CompactStoreBuilder } from './compact-store-builder.js';
 import { sha256InWorker } from './file-sha256.js';
 
 export interface TextBuildOptions {

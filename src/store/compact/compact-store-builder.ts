@@ -31,8 +31,6 @@ export interface FinishOptions {
   maxSortScratchBytes?: number;
 }
 
-export type { HashedParts } from './compact-store.js';
-
 /**
  * As large as record offsets allow, so a file of up to 2 GiB sits in one segment. Past
  * a segment's end the chunks in flight are read elsewhere and copied, and from then on

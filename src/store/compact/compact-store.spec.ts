@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import type { KeyValueStore } from '../key-value-store.js';
 import { MapStoreBuilder } from '../map-store.js';
-import { CompactStore } from './compact-store.js';
-import { CompactStoreBuilder, type CompactStoreOptions, type HashedParts } from './compact-store-builder.js';
+import { CompactStore, type HashedParts } from './compact-store.js';
+import { CompactStoreBuilder, type CompactStoreOptions } from './compact-store-builder.js';
 import type { KeyHash } from './key-hash.js';
 
 type Pair = readonly [key: string, value: string];

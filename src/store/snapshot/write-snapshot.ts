@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import type { CompactStore } from '../compact/compact-store.js';
-import type { HashedParts } from '../compact/compact-store-builder.js';
+import type { HashedParts } from '../compact/compact-store.js';
 import { describeFileError } from '../file-errors.js';
 import { sectionChecksum, type SectionChecksum } from './section-checksum.js';
 import {
