@@ -7,7 +7,7 @@
 // measurements, and medians are printed, because this VM's page faults cost two to ten
 // times more from one minute to the next.
 //
-//   npm run bench:snapshots -- [--sizes 1m,10m,50m] [--rounds 3] [--node 24] [--hugetlb]
+//   npm run bench:snapshots -- [--sizes 1m,10m,50m] [--rounds 3] [--node 24] [--hugetlb] [--settle 4]
 //                              [--cache /tmp/kv-snapshot-bench] [--generators DIR]
 //
 // Data: 1m and 10m from gen-data.mjs (`node gen-data.mjs N --name X`), 50m from
@@ -16,17 +16,17 @@
 // the cache folder with their snapshots. Prints a markdown table, written to
 // bench/results/snapshots.md.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runSnapshotChild } from './snapshot-child.mjs';
+import { renderSnapshotReport } from './lib/snapshot-report.mjs';
 import { spawnUntilReady } from './lib/readiness.mjs';
 import { resolveNode, nodeVersion } from './lib/runtime.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const MiB = 1024 * 1024;
 
 const { values: args } = parseArgs({
   options: {
@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     node: { type: 'string' },
     hugetlb: { type: 'boolean', default: false },
+    settle: { type: 'string', default: '4' },
     cache: { type: 'string', default: '/tmp/kv-snapshot-bench' },
     generators: { type: 'string' },
     // Internal: one measurement in this process (the parent spawns these).
@@ -72,29 +73,46 @@ async function main() {
       textReady: [],
       snapshotReady: [],
       bootBesideRead: [],
+      bootBesideOwnRead: [],
       fastifyReady: [],
     };
     for (let round = 0; round < Number(args.rounds); round++) {
       process.stderr.write(`${size}: round ${round + 1} of ${args.rounds}\n`);
-      runs.build.push(child(node, env, 'build', text, snapshot));
-      runs.floor.push(child(node, env, 'floor', snapshot));
-      runs.snapshot.push(child(node, env, 'load', snapshot));
-      runs.text.push(child(node, env, 'load', text));
-      runs.floorSpawn.push(await spawnToExit(node, env, floorArgs(snapshot)));
-      runs.snapshotReady.push(await serverReady(node, env, snapshot));
-      runs.bootBesideRead.push(await bootBesideRead(node, env, snapshot));
-      runs.textReady.push(await serverReady(node, env, text, undefined, true));
+      // Each measurement after the same pause (--settle): see settle().
+      runs.build.push(await settle(() => child(node, env, 'build', text, snapshot)));
+      runs.floor.push(await settle(() => child(node, env, 'floor', snapshot)));
+      runs.snapshot.push(await settle(() => child(node, env, 'load', snapshot)));
+      runs.text.push(await settle(() => child(node, env, 'load', text)));
+      runs.floorSpawn.push(await settle(() => spawnToExit(node, env, floorArgs(snapshot))));
+      runs.snapshotReady.push(await settle(() => serverReady(node, env, snapshot)));
+      runs.bootBesideRead.push(await settle(() => bootBesideRead(node, env, snapshot)));
+      runs.bootBesideOwnRead.push(await settle(() => bootBesideOwnRead(node, env, snapshot)));
+      runs.textReady.push(await settle(() => serverReady(node, env, text, undefined, true)));
       // The yardstick of start-up itself: bare Fastify serving the same text from a Map.
       if (size === 'example')
-        runs.fastifyReady.push(await serverReady(node, env, text, 'bench/baseline/fastify-map.mjs'));
+        runs.fastifyReady.push(await settle(() => serverReady(node, env, text, 'bench/baseline/fastify-map.mjs')));
     }
     rows.push({ size, textBytes: statSync(text).size, snapshotBytes: statSync(snapshot).size, ...medians(runs) });
   }
-  const report = render(rows, nodeVersion(node));
+  const report = renderSnapshotReport(rows, { ...args, nodeLabel: nodeVersion(node) });
   process.stdout.write(report);
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/snapshots.md'), report);
   process.stderr.write('written to bench/results/snapshots.md\n');
+}
+
+/**
+ * Waits --settle seconds, then measures. This VM hands memory a process freed back to its
+ * host about two seconds later (virtio-balloon free page reporting), and memory touched
+ * again after that costs several times more: back to back, each measurement inherits
+ * the previous one's freed memory or not, depending on the order. With a pause of 3 s or
+ * more (4 by default; `--settle 0` runs back to back), every measurement starts as a new
+ * pod does, on memory the host took back.
+ */
+async function settle(measure) {
+  const seconds = Number(args.settle);
+  if (seconds > 0) await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  return measure();
 }
 
 /** The data file for a size name, generated with the shared generators when missing. */
@@ -173,6 +191,37 @@ async function bootBesideRead(node, env, snapshot) {
   return { ms: Math.max(read.ms, server.readyMs) };
 }
 
+/**
+ * The server starting on the 10k example while a worker thread of its own process reads
+ * the snapshot into memory (bench/lib/read-beside-preload.mjs), until both are done: the
+ * arrangement of "ready, snapshot" with a load that is nothing but the read, so what is
+ * left of the gap to the floor is the machine's, not kv-server's loader. The read's finish
+ * is timed from the server process's own start, a few ms after the spawn.
+ */
+async function bootBesideOwnRead(node, env, snapshot) {
+  const done = join(tmpdir(), `kv-read-beside-${process.pid}.ms`);
+  rmSync(done, { force: true });
+  const preload = join(ROOT, 'bench/lib/read-beside-preload.mjs');
+  const readyMs = await spawnUntilReady(node, join(ROOT, 'dist/main.js'), {
+    cwd: ROOT,
+    env: {
+      ...env,
+      KV_DATA_FILE_PATH: ensureData('example'),
+      KV_ON_MALFORMED: 'skip',
+      NODE_OPTIONS: `--import=${preload}`,
+      KV_BENCH_READ_BESIDE: snapshot,
+      KV_BENCH_READ_DONE: done,
+    },
+    // A read that outlasts the start is waited for before the server is stopped.
+    whenReady: async () => {
+      while (!existsSync(done)) await new Promise((resolve) => setTimeout(resolve, 2));
+    },
+  });
+  const readMs = Math.round(Number(readFileSync(done, 'utf8')));
+  rmSync(done);
+  return { ms: Math.max(readyMs, readMs) };
+}
+
 /** Spawn of `node ARGS` until it exits: the floor as a process, from its start. */
 function spawnToExit(node, env, args) {
   const startedAt = performance.now();
@@ -206,87 +255,9 @@ function medians(runs) {
     readyRatio: median(runs.snapshotReady.map((run, i) => run.readyMs / runs.floorSpawn[i].ms)),
     besideMs: pick(runs.bootBesideRead, 'ms'),
     besideRatio: median(runs.bootBesideRead.map((run, i) => run.ms / runs.floorSpawn[i].ms)),
+    ownBesideMs: pick(runs.bootBesideOwnRead, 'ms'),
+    ownBesideRatio: median(runs.bootBesideOwnRead.map((run, i) => run.ms / runs.floorSpawn[i].ms)),
     fastifyReadyMs: runs.fastifyReady.length > 0 ? pick(runs.fastifyReady, 'readyMs') : undefined,
     keys: runs.snapshot[0].keys,
   };
-}
-
-function render(rows, nodeLabel) {
-  const mb = (bytes) => (bytes / MiB).toFixed(0);
-  const header = [
-    'data',
-    'keys',
-    'text MiB',
-    'text load ms',
-    'text peak RSS MiB',
-    'build ms',
-    'build peak RSS MiB',
-    'snapshot MiB',
-    'bytes/key over text',
-    'snapshot load ms',
-    'snapshot peak RSS MiB',
-    'floor ms',
-    'floor peak RSS MiB',
-    'load / floor',
-    'max loop lag ms',
-    'server ready, text ms',
-    'first listing, text ms',
-    'server ready, snapshot ms',
-    'floor as a process ms',
-    'ready, snapshot / floor as a process',
-    'start beside a read ms',
-    'beside / floor as a process',
-    'bare Fastify ready ms',
-  ];
-  const table = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
-  for (const r of rows) {
-    table.push(
-      `| ${[
-        r.size,
-        r.keys.toLocaleString('en-US'),
-        mb(r.textBytes),
-        r.textMs,
-        mb(r.textPeak),
-        r.buildMs,
-        mb(r.buildPeak),
-        mb(r.snapshotBytes),
-        ((r.snapshotBytes - r.textBytes) / r.keys).toFixed(1),
-        r.snapshotMs,
-        mb(r.snapshotPeak),
-        r.floorMs,
-        mb(r.floorPeak),
-        r.ratio.toFixed(2),
-        r.snapshotLagMs,
-        r.textReadyMs,
-        r.textListedMs,
-        r.snapshotReadyMs,
-        r.floorSpawnMs,
-        r.readyRatio.toFixed(2),
-        r.besideMs,
-        r.besideRatio.toFixed(2),
-        r.fastifyReadyMs ?? '',
-      ].join(' | ')} |`,
-    );
-  }
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  const command = `npm run bench:snapshots -- --sizes ${args.sizes} --rounds ${args.rounds}${args.node ? ` --node ${args.node}` : ''}${args.hugetlb ? ' --hugetlb' : ''}`;
-  return [
-    '## Snapshot benchmark',
-    '',
-    `\`${command}\` on Node ${nodeLabel}, ${cpus().length} x ${cpu}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, ` +
-      `${new Date().toISOString().slice(0, 10)}; medians of ${args.rounds} rounds.`,
-    '',
-    ...table,
-    '',
-    "- text load / snapshot load: loadDatasetInWorker (the server's loader) as a first load does it, in a fresh process, from the call until the store answers everything (a text file's look-ups come before its key order; this waits for the order).",
-    '- build: what `kv-server build` does (read, parse, index, write, fsync, rename), in a fresh process.',
-    '- floor: `fs.readFileSync` of the snapshot in a fresh process: reading it into memory and nothing else. load / floor: the median of the per-round ratios.',
-    '- max loop lag: the longest a 10 ms timer was late during the snapshot load (the event loop stays free).',
-    '- server ready: spawn of `node dist/main.js` until `GET /health/ready` answers 200 (Node, Nest, the load, the port; the load overlaps the imports). A text start is ready once look-ups can be answered; first listing, text: until `GET /keys?limit=1`, sent at ready, is answered (it waits for the keys to be sorted).',
-    "- floor as a process: spawn of `node -e 'readFileSync(snapshot)'` until it exits: process start to the file in memory. ready, snapshot / floor as a process: the median of the per-round ratios.",
-    '- start beside a read: the server starting on the example data while another process reads the snapshot into memory, until both are done: the same-round yardstick for a start that overlaps a load costing no more than reading. beside / floor as a process: the median of the per-round ratios.',
-    '- bare Fastify ready: spawn of `bench/baseline/fastify-map.mjs` (Fastify and a Map, the same text) until its `/health/ready` answers 200; example data only.',
-    '- peak RSS: VmHWM of the process.',
-    '',
-  ].join('\n');
 }
