@@ -28,14 +28,13 @@ FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \
  && rm -rf /var/lib/apt/lists/*
-# GLIBC_TUNABLES: malloc asks for transparent huge pages (where the node's THP mode is
-# "madvise", the common default), so loading gigabytes of data takes 2 MiB page faults
-# instead of 4 KiB ones (docs/performance.md). NODE_COMPILE_CACHE: V8's compiled code,
-# made below for the image's user, so even a pod's first start skips compiling.
+# NODE_COMPILE_CACHE: V8's compiled code, made below for the image's user, so even a
+# pod's first start skips compiling. No GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (huge
+# pages for malloc): on the VMs we measure, a new pod's start and load took 1.3-2.3 times
+# longer with it (docs/performance.md, "Huge pages"); set it per deployment where it helps.
 ENV NODE_ENV=production \
     PORT=8080 \
     HOST=0.0.0.0 \
-    GLIBC_TUNABLES=glibc.malloc.hugetlb=1 \
     NODE_COMPILE_CACHE=/app/.node-compile-cache
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
