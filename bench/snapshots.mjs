@@ -3,9 +3,10 @@
 // processes, the text load, the snapshot build, the snapshot load and the floor (reading
 // the snapshot file into memory and nothing else), each with its peak RSS; then the
 // built server's spawn-to-ready on the text and on the snapshot, and on the example
-// beside another process reading this size's snapshot (the yardstick). Rounds alternate the
-// measurements, and medians are printed, because this VM's page faults cost two to ten
-// times more from one minute to the next.
+// beside a read of this size's snapshot, in another process and in its own (the
+// yardsticks). Each measurement waits --settle seconds first (see settle()); rounds
+// alternate the measurements, and medians are printed, because this VM's page faults
+// cost two to ten times more from one minute to the next.
 //
 //   npm run bench:snapshots -- [--sizes 1m,10m,50m] [--rounds 3] [--node 24] [--hugetlb] [--settle 4]
 //                              [--cache /tmp/kv-snapshot-bench] [--generators DIR]
@@ -214,9 +215,11 @@ async function bootBesideOwnRead(node, env, snapshot) {
     },
     // A read that outlasts the start is waited for before the server is stopped.
     whenReady: async () => {
-      while (!existsSync(done)) await new Promise((resolve) => setTimeout(resolve, 2));
+      const giveUpAt = performance.now() + 120_000;
+      while (!existsSync(done) && performance.now() < giveUpAt) await new Promise((resolve) => setTimeout(resolve, 2));
     },
   });
+  if (!existsSync(done)) throw new Error(`start beside its own read: ${snapshot} was not read within 2 min`);
   const readMs = Math.round(Number(readFileSync(done, 'utf8')));
   rmSync(done);
   return { ms: Math.max(readyMs, readMs) };
