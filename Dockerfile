@@ -30,8 +30,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 # NODE_COMPILE_CACHE: V8's compiled code, made below for the image's user, so even a
 # pod's first start skips compiling. No GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (huge
-# pages for malloc): on the VMs we measure, a new pod's start and load took 1.3-2.3 times
-# longer with it (docs/performance.md, "Huge pages"); set it per deployment where it helps.
+# pages for malloc): on one of our VMs a new pod's start took 1.3-2.3 times longer with
+# it, on another half as long (docs/performance.md, "Huge pages"); nodes differ, so glibc's
+# default stays and an operator sets it per deployment where it measures faster.
 ENV NODE_ENV=production \
     PORT=8080 \
     HOST=0.0.0.0 \
