@@ -29,10 +29,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \
  && rm -rf /var/lib/apt/lists/*
 # NODE_COMPILE_CACHE: V8's compiled code, made below for the image's user, so even a
-# pod's first start skips compiling. No GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (huge
-# pages for malloc): on one of our VMs a new pod's start took 1.3-2.3 times longer with
-# it, on another half as long (docs/performance.md, "Huge pages"); nodes differ, so glibc's
-# default stays and an operator sets it per deployment where it measures faster.
+# pod's first start skips compiling. No GLIBC_TUNABLES=glibc.malloc.hugetlb=1: whether
+# huge pages help depends on the node (docs/design-choices.md, "No huge pages by default").
 ENV NODE_ENV=production \
     PORT=8080 \
     HOST=0.0.0.0 \
